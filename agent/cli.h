@@ -22,6 +22,31 @@ typedef struct agent_command {
 
 int agent_cli_main(int argc, char **argv);
 
+#define AGENT_CLI_MAX_ARGS 64
+
+/* A command line split into option flags (--name value, --name=value; names
+ * from the agent option table, plus --config), the command's own switches,
+ * and positional arguments. Values point into argv. */
+typedef struct agent_cli_args {
+    const char *option_names[AGENT_CLI_MAX_ARGS]; /* point into name_storage */
+    char name_storage[AGENT_CLI_MAX_ARGS][64];
+    const char *option_values[AGENT_CLI_MAX_ARGS];
+    size_t option_count;
+    const char *switches[AGENT_CLI_MAX_ARGS];
+    size_t switch_count;
+    const char *positional[AGENT_CLI_MAX_ARGS];
+    size_t positional_count;
+} agent_cli_args;
+
+/* `allowed_switches` is a NULL-terminated list of the command's boolean
+ * flags without "--" (e.g. "json", "once"). Returns AGENT_EXIT_OK or, after
+ * printing why, AGENT_EXIT_USAGE. */
+int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switches,
+                         agent_cli_args *out_args);
+int agent_cli_has_switch(const agent_cli_args *args, const char *name);
+
+int agent_cli_config(int argc, char **argv);
+
 int agent_cli_settings(int argc, char **argv);
 
 /* Prints "hubagent: " + message to stderr and returns AGENT_EXIT_USAGE. */
