@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arm/http.h" /* the transport, and arm_token_provider which auth implements */
+
 /* ---- Clouds ------------------------------------------------------------------------------
  * The authority host and the ARM resource are options, so the same code talks to any cloud
  * (and to the mock). Public cloud is the default.
@@ -58,6 +60,7 @@ typedef enum auth_http_failure {
     AUTH_HTTP_OK = 0,
     AUTH_HTTP_CONNECT, /* nothing listening / no route: endpoint absent */
     AUTH_HTTP_TIMEOUT,
+    AUTH_HTTP_TLS, /* certificate / handshake failure: never retried */
     AUTH_HTTP_OTHER,
 } auth_http_failure;
 
@@ -213,6 +216,15 @@ void auth_cache_invalidate(auth_cache *cache, const auth_credential *credential,
                            const char *scope_or_resource);
 /* How many times the cache asked the credential (for tests and `auth check`). */
 unsigned long auth_cache_fetch_count(const auth_cache *cache);
+
+/* arm's clients take an arm_token_provider: this one serves tokens from the cache and
+ * invalidates on 401. Both pointers stay owned by the caller and must outlive the provider.
+ *   auth_provider p = {cache, credential};  arm_token_provider tp = auth_provider_arm(&p); */
+typedef struct auth_provider {
+    auth_cache *cache;
+    auth_credential *credential;
+} auth_provider;
+arm_token_provider auth_provider_arm(auth_provider *provider);
 
 /* ---- Default chain ------------------------------------------------------------------------
  * Explicit options win; auth_chain_options_load_env() fills what is still NULL from the
