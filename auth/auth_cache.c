@@ -134,6 +134,7 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
     if (!cache || !credential || !scope_or_resource || !out_token)
         return auth_error_set(error, AUTH_INVALID_ARGUMENT, "auth_cache", 0, NULL, NULL,
                               "auth_cache_get_token: NULL argument");
+    auth_token_dispose(out_token); /* a failure leaves no token behind */
     char *resource = auth_scope_to_resource(scope_or_resource);
     if (!resource)
         return auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
