@@ -98,6 +98,7 @@ void fake_sleep(void *ctx, int64_t millis)
 void fake_log_line(void *ctx, const char *line)
 {
     fake_log *log = ctx;
+    fprintf(stderr, "[auth log] %s\n", line); /* test_auth_secrets greps this output */
     size_t add = strlen(line) + 1;
     char *bigger = realloc(log->text, log->len + add + 1);
     if (!bigger)
@@ -255,4 +256,17 @@ char *fake_form_field(const char *body, const char *name)
         p = end ? end + 1 : NULL;
     }
     return NULL;
+}
+
+void fake_report_error(const auth_error *error)
+{
+    if (error && (error->message[0] || error->code[0]))
+        fprintf(stderr, "[auth error] %s | %s | %s\n", error->credential, error->code,
+                error->message);
+}
+
+void fake_report_text(const char *label, const char *text)
+{
+    if (text)
+        fprintf(stderr, "[auth %s] %s\n", label, text);
 }

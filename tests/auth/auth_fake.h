@@ -65,6 +65,11 @@ typedef struct fake_log {
 void fake_log_line(void *ctx, const char *line);
 void fake_log_dispose(fake_log *log);
 
+/* Print the last error / a text (explanations, reports) to stderr, so test_auth_secrets sees
+ * everything the auth code produced. */
+void fake_report_error(const auth_error *error);
+void fake_report_text(const char *label, const char *text);
+
 /* auth_options wired to the fakes (any may be NULL). */
 void fake_options(auth_options *out, fake_transport *fake, fake_time *time, fake_log *log);
 

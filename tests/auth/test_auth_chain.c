@@ -52,6 +52,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     chain_fixture *f = *state;
+    fake_report_error(&f->error);
+    fake_report_text("explanation", f->explanation);
     auth_credential_free(f->credential);
     free(f->explanation);
     fake_transport_dispose(&f->fake);
@@ -70,8 +72,11 @@ static const char *choose(chain_fixture *f, const char *const *env, auth_status 
     f->credential = NULL;
     free(f->explanation);
     f->explanation = NULL;
+    memset(&f->error, 0, sizeof(f->error));
     assert_int_equal(auth_chain_new(&f->options, &f->credential, &f->explanation, &f->error),
                      expected);
+    fake_report_error(&f->error);
+    fake_report_text("explanation", f->explanation);
     assert_non_null(f->explanation);
     return f->credential ? auth_credential_name(f->credential) : "";
 }
@@ -194,6 +199,7 @@ static void test_check_report_prints_claims_not_token(void **state)
     FILE *out = open_memstream(&text, &len);
     assert_int_equal(auth_check_report(&f->options, NULL, out, &f->error), AUTH_OK);
     fclose(out);
+    fake_report_text("check", text);
     assert_non_null(strstr(text, "Using ClientSecretCredential"));
     assert_non_null(strstr(text, "tenant id:  " FAKE_TENANT));
     assert_non_null(strstr(text, "object id:  obj-42"));
@@ -212,6 +218,7 @@ static void test_check_report_prints_claims_not_token(void **state)
     assert_int_equal(auth_check_report(&f->options, AUTH_ARM_US_GOV, out, &f->error),
                      AUTH_REJECTED);
     fclose(out);
+    fake_report_text("check", text);
     assert_non_null(strstr(text, "Requesting a token for https://management.usgovcloudapi.net"));
     assert_non_null(strstr(text, "Result: FAILED: ClientSecretCredential"));
     assert_non_null(strstr(text, "AADSTS7000215"));

@@ -52,6 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     entra_fixture *f = *state;
+    fake_report_error(&f->error);
     auth_token_dispose(&f->token);
     auth_credential_free(f->credential);
     fake_transport_dispose(&f->fake);
@@ -65,8 +66,11 @@ static int teardown(void **state)
 
 static auth_status get(entra_fixture *f)
 {
-    return auth_credential_get_token(f->credential, "https://management.azure.com", &f->token,
-                                     &f->error);
+    memset(&f->error, 0, sizeof(f->error));
+    auth_status status = auth_credential_get_token(f->credential, "https://management.azure.com",
+                                                   &f->token, &f->error);
+    fake_report_error(&f->error);
+    return status;
 }
 
 static void test_client_secret_request(void **state)
@@ -306,6 +310,7 @@ static void test_certificate_problems_are_named(void **state)
                                                             AUTH_ASSERTION_PS256, &f->options, &c,
                                                             &f->error),
                      AUTH_INVALID_ARGUMENT);
+    fake_report_error(&f->error);
     assert_non_null(strstr(f->error.message, "password"));
     assert_null(strstr(f->error.message, "wrong-password"));
     assert_int_equal(test_write_file(path, "not a pem", 9), 0);

@@ -40,6 +40,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     mi_fixture *f = *state;
+    fake_report_error(&f->error);
     auth_token_dispose(&f->token);
     auth_credential_free(f->credential);
     fake_transport_dispose(&f->fake);
@@ -57,8 +58,11 @@ static void imds(mi_fixture *f, const auth_managed_identity_options *id)
 
 static auth_status get(mi_fixture *f)
 {
-    return auth_credential_get_token(f->credential, "https://management.azure.com/.default",
-                                     &f->token, &f->error);
+    memset(&f->error, 0, sizeof(f->error));
+    auth_status status = auth_credential_get_token(
+        f->credential, "https://management.azure.com/.default", &f->token, &f->error);
+    fake_report_error(&f->error);
+    return status;
 }
 
 static void test_imds_request_shape(void **state)

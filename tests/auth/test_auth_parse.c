@@ -179,6 +179,7 @@ static void test_parse_bad_responses(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(auth_parse_token_response(credential, bad[i], 0, &token, &error),
                          AUTH_BAD_RESPONSE);
+        fake_report_error(&error);
         assert_string_equal(error.credential, "ClientSecretCredential");
         assert_non_null(strstr(error.message, "ClientSecretCredential"));
         assert_null(token.access_token);
@@ -199,6 +200,7 @@ static void test_error_from_entra_response(void **state)
                                               &error),
                      AUTH_REJECTED);
     assert_int_equal(error.http_status, 401);
+    fake_report_error(&error);
     assert_string_equal(error.code, "AADSTS7000215");
     assert_non_null(strstr(error.message, "invalid_client"));
     assert_non_null(strstr(error.message, "AADSTS7000215: Invalid client secret provided"));
