@@ -65,18 +65,18 @@ typedef enum auth_http_failure {
 } auth_http_failure;
 
 typedef struct auth_http_request {
-    const char *method;         /* "GET" or "POST" */
+    const char *method; /* "GET" or "POST" */
     const char *url;
     const char *const *headers; /* "Name: value", NULL-terminated, may be NULL */
     const char *body;           /* POST body or NULL */
     size_t body_len;
-    const char *ca_bundle;      /* PEM file to trust in addition to none; NULL = system */
+    const char *ca_bundle; /* PEM file to trust in addition to none; NULL = system */
     long timeout_ms;
 } auth_http_request;
 
 typedef struct auth_http_response {
     long status;
-    char *body;          /* malloc'd, NUL-terminated; freed by the caller */
+    char *body; /* malloc'd, NUL-terminated; freed by the caller */
     size_t body_len;
     int64_t retry_after; /* seconds from Retry-After, or -1 */
 } auth_http_response;
@@ -101,9 +101,9 @@ typedef struct auth_options {
     auth_transport transport;   /* .send NULL = arm/http.h */
     auth_clock_fn clock;        /* NULL = time() */
     void *clock_ctx;
-    auth_sleep_fn sleep;        /* NULL = nanosleep */
+    auth_sleep_fn sleep; /* NULL = nanosleep */
     void *sleep_ctx;
-    auth_log_fn log;            /* NULL = silent */
+    auth_log_fn log; /* NULL = silent */
     void *log_ctx;
 } auth_options;
 
@@ -173,8 +173,7 @@ auth_status auth_msi_legacy_credential_new(const char *msi_endpoint, const char 
 auth_status auth_client_secret_credential_new(const char *tenant_id, const char *client_id,
                                               const char *client_secret,
                                               const auth_options *options,
-                                              auth_credential **out_credential,
-                                              auth_error *error);
+                                              auth_credential **out_credential, auth_error *error);
 
 typedef enum auth_assertion_algorithm {
     AUTH_ASSERTION_PS256 = 0, /* x5t#S256, PSS padding: current Entra ID guidance */
@@ -242,18 +241,18 @@ typedef enum auth_kind {
 } auth_kind;
 
 typedef struct auth_chain_options {
-    auth_kind kind;                /* AUTO = first configured in the order above */
-    const char *tenant_id;         /* AZURE_TENANT_ID */
-    const char *client_id;         /* AZURE_CLIENT_ID (also user-assigned MI client id) */
-    const char *client_secret;     /* AZURE_CLIENT_SECRET */
-    const char *certificate_path;  /* AZURE_CLIENT_CERTIFICATE_PATH */
+    auth_kind kind;                   /* AUTO = first configured in the order above */
+    const char *tenant_id;            /* AZURE_TENANT_ID */
+    const char *client_id;            /* AZURE_CLIENT_ID (also user-assigned MI client id) */
+    const char *client_secret;        /* AZURE_CLIENT_SECRET */
+    const char *certificate_path;     /* AZURE_CLIENT_CERTIFICATE_PATH */
     const char *certificate_password; /* AZURE_CLIENT_CERTIFICATE_PASSWORD */
     const char *federated_token_file; /* AZURE_FEDERATED_TOKEN_FILE */
-    const char *authority_host;    /* AZURE_AUTHORITY_HOST (trailing '/' stripped) */
-    const char *identity_endpoint; /* IDENTITY_ENDPOINT */
-    const char *identity_header;   /* IDENTITY_HEADER */
-    const char *msi_endpoint;      /* MSI_ENDPOINT */
-    const char *msi_secret;        /* MSI_SECRET */
+    const char *authority_host;       /* AZURE_AUTHORITY_HOST (trailing '/' stripped) */
+    const char *identity_endpoint;    /* IDENTITY_ENDPOINT */
+    const char *identity_header;      /* IDENTITY_HEADER */
+    const char *msi_endpoint;         /* MSI_ENDPOINT */
+    const char *msi_secret;           /* MSI_SECRET */
     /* AZURE_POD_IDENTITY_AUTHORITY_HOST: base URL replacing IMDS's (tests, pod identity). */
     const char *imds_authority_host;
     const char *managed_identity_object_id;   /* explicit only */
@@ -272,8 +271,7 @@ typedef const char *(*auth_getenv_fn)(void *ctx, const char *name);
 void auth_chain_options_default(auth_chain_options *out_options);
 /* Fills NULL fields from the environment (getenv NULL = getenv(3)). The strings stay
  * owned by the environment / ctx. */
-void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn getenv_fn,
-                                 void *ctx);
+void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn getenv_fn, void *ctx);
 /* Picks and builds the credential. out_explanation (may be NULL) receives a malloc'd,
  * multi-line, secret-free account of which credential was chosen and why the earlier ones
  * were skipped. */

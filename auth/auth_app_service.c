@@ -14,9 +14,8 @@ typedef struct auth_app_service_credential {
     char *id_param;
 } auth_app_service_credential;
 
-static auth_status app_service_get_token(auth_credential *credential,
-                                         const char *scope_or_resource, auth_token *out_token,
-                                         auth_error *error)
+static auth_status app_service_get_token(auth_credential *credential, const char *scope_or_resource,
+                                         auth_token *out_token, auth_error *error)
 {
     auth_app_service_credential *app = (auth_app_service_credential *)credential;
     char *resource = auth_scope_to_resource(scope_or_resource);
@@ -24,10 +23,9 @@ static auth_status app_service_get_token(auth_credential *credential,
     free(resource);
     char *url = NULL, *header = NULL;
     const char *separator = strchr(app->endpoint, '?') ? "&" : "?";
-    if (!encoded ||
-        asprintf(&url, "%s%sapi-version=%s&resource=%s%s%s", app->endpoint, separator,
-                 app->api_version, encoded, app->id_param ? "&" : "",
-                 app->id_param ? app->id_param : "") < 0) {
+    if (!encoded || asprintf(&url, "%s%sapi-version=%s&resource=%s%s%s", app->endpoint, separator,
+                             app->api_version, encoded, app->id_param ? "&" : "",
+                             app->id_param ? app->id_param : "") < 0) {
         url = NULL;
     }
     if (url && asprintf(&header, "%s: %s", app->header_name, app->header_secret) < 0)
@@ -61,14 +59,12 @@ static void app_service_destroy(auth_credential *credential)
 static const auth_credential_vtable app_service_vtable = {app_service_get_token,
                                                           app_service_destroy};
 
-static auth_status app_service_new(const char *name, const char *endpoint_variable,
-                                   const char *secret_variable, const char *endpoint,
-                                   const char *secret, const char *header_name,
-                                   const char *api_version, const char *client_key,
-                                   const char *object_key, const char *resource_key,
-                                   const auth_managed_identity_options *id,
-                                   const auth_options *options, auth_credential **out_credential,
-                                   auth_error *error)
+static auth_status
+app_service_new(const char *name, const char *endpoint_variable, const char *secret_variable,
+                const char *endpoint, const char *secret, const char *header_name,
+                const char *api_version, const char *client_key, const char *object_key,
+                const char *resource_key, const auth_managed_identity_options *id,
+                const auth_options *options, auth_credential **out_credential, auth_error *error)
 {
     *out_credential = NULL;
     if (!endpoint || !*endpoint)
@@ -99,17 +95,16 @@ static auth_status app_service_new(const char *name, const char *endpoint_variab
         app->header_name = strdup(header_name);
         app->header_secret = strdup(secret);
         if (!app->endpoint || !app->header_name || !app->header_secret)
-            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                    "%s: out of memory", name);
+            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
+                                    name);
     }
     if (status != AUTH_OK) {
         auth_credential_free(&app->base);
         return status;
     }
-    auth_credential_set_description(&app->base, "%s at %s (api-version %s), %s%s", name,
-                                    app->endpoint, api_version,
-                                    app->id_param ? "user-assigned " : "system-assigned",
-                                    app->id_param ? app->id_param : "");
+    auth_credential_set_description(
+        &app->base, "%s at %s (api-version %s), %s%s", name, app->endpoint, api_version,
+        app->id_param ? "user-assigned " : "system-assigned", app->id_param ? app->id_param : "");
     *out_credential = &app->base;
     return AUTH_OK;
 }
@@ -122,8 +117,8 @@ auth_status auth_app_service_credential_new(const char *identity_endpoint,
 {
     return app_service_new("ManagedIdentityCredential(AppService)", "IDENTITY_ENDPOINT",
                            "IDENTITY_HEADER", identity_endpoint, identity_header,
-                           "X-IDENTITY-HEADER", "2019-08-01", "client_id", "object_id",
-                           "mi_res_id", id, options, out_credential, error);
+                           "X-IDENTITY-HEADER", "2019-08-01", "client_id", "object_id", "mi_res_id",
+                           id, options, out_credential, error);
 }
 
 auth_status auth_msi_legacy_credential_new(const char *msi_endpoint, const char *msi_secret,
@@ -132,6 +127,6 @@ auth_status auth_msi_legacy_credential_new(const char *msi_endpoint, const char 
                                            auth_credential **out_credential, auth_error *error)
 {
     return app_service_new("ManagedIdentityCredential(MSI legacy)", "MSI_ENDPOINT", "MSI_SECRET",
-                           msi_endpoint, msi_secret, "secret", "2017-09-01", "clientid", NULL,
-                           NULL, id, options, out_credential, error);
+                           msi_endpoint, msi_secret, "secret", "2017-09-01", "clientid", NULL, NULL,
+                           id, options, out_credential, error);
 }

@@ -79,8 +79,8 @@ unsigned long auth_cache_fetch_count(const auth_cache *cache)
 
 /* Caller holds cache->lock. Entries live until the cache is freed, so a pointer to one
  * stays valid after the lock is released. */
-static auth_cache_entry *find_entry(auth_cache *cache, uint64_t credential_id,
-                                    const char *resource, bool create)
+static auth_cache_entry *find_entry(auth_cache *cache, uint64_t credential_id, const char *resource,
+                                    bool create)
 {
     for (auth_cache_entry *entry = cache->entries; entry; entry = entry->next)
         if (entry->credential_id == credential_id && strcmp(entry->resource, resource) == 0)
@@ -158,7 +158,8 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
     pthread_mutex_lock(&entry->refresh_lock);
     pthread_mutex_lock(&cache->lock);
     int64_t now = cache_now(cache);
-    if (entry_is_fresh(entry, now) || (entry_is_usable(entry, now) && now < entry->retry_not_before)) {
+    if (entry_is_fresh(entry, now) ||
+        (entry_is_usable(entry, now) && now < entry->retry_not_before)) {
         auth_status status = auth_token_copy(&entry->token, out_token, error);
         pthread_mutex_unlock(&cache->lock);
         pthread_mutex_unlock(&entry->refresh_lock);
@@ -185,8 +186,7 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
         unsigned char hash[SHA256_DIGEST_LENGTH];
         token_hash(fresh.access_token, hash);
         if (memcmp(hash, entry->rejected, sizeof(hash)) == 0)
-            status = auth_error_set(&fetch_error, AUTH_REJECTED, credential->name, 0, NULL,
-                                    NULL,
+            status = auth_error_set(&fetch_error, AUTH_REJECTED, credential->name, 0, NULL, NULL,
                                     "%s: the token service handed back the token ARM just "
                                     "rejected; not reusing it",
                                     credential->name);

@@ -25,7 +25,7 @@ typedef struct auth_cert_credential {
     char *path;
     auth_assertion_algorithm algorithm;
     EVP_PKEY *key;
-    char *key_pem; /* unencrypted PKCS#8 for libjwt (RS256); wiped on free */
+    char *key_pem;  /* unencrypted PKCS#8 for libjwt (RS256); wiped on free */
     char *x5t;      /* b64url SHA-1 of the certificate DER */
     char *x5t_s256; /* b64url SHA-256 of the certificate DER */
 } auth_cert_credential;
@@ -85,10 +85,10 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
     X509 *x509 = NULL;
     auth_status status = AUTH_OK;
     if (!key_bio || !cert_bio) {
-        status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
-                                name);
-    } else if (!(cert->key = PEM_read_bio_PrivateKey(key_bio, NULL, password_callback,
-                                                      (void *)password))) {
+        status =
+            auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory", name);
+    } else if (!(cert->key =
+                     PEM_read_bio_PrivateKey(key_bio, NULL, password_callback, (void *)password))) {
         status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
                                 "%s: no readable private key in %s (a PEM file with the key and "
                                 "the certificate is needed%s): %s",
@@ -128,9 +128,9 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
             OPENSSL_cleanse(data, (size_t)out_len);
         BIO_free(out);
         if (!cert->key_pem)
-            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                    "%s: cannot re-encode the private key: %s", name,
-                                    openssl_reason());
+            status =
+                auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
+                               "%s: cannot re-encode the private key: %s", name, openssl_reason());
     }
     X509_free(x509);
     BIO_free(key_bio);
@@ -173,12 +173,12 @@ static char *b64url_json(json_t *value)
 static char *sign_ps256(auth_cert_credential *cert, const char *audience, int64_t now,
                         const char *jti)
 {
-    json_t *header = json_pack("{s:s, s:s, s:s}", "alg", "PS256", "typ", "JWT", "x5t#S256",
-                               cert->x5t_s256);
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "aud", audience, "iss",
-                               cert->client_id, "sub", cert->client_id, "jti", jti, "nbf",
-                               (json_int_t)now, "iat", (json_int_t)now, "exp",
-                               (json_int_t)(now + AUTH_ASSERTION_LIFETIME_SECONDS));
+    json_t *header =
+        json_pack("{s:s, s:s, s:s}", "alg", "PS256", "typ", "JWT", "x5t#S256", cert->x5t_s256);
+    json_t *claims =
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "aud", audience, "iss", cert->client_id,
+                  "sub", cert->client_id, "jti", jti, "nbf", (json_int_t)now, "iat",
+                  (json_int_t)now, "exp", (json_int_t)(now + AUTH_ASSERTION_LIFETIME_SECONDS));
     char *header_b64 = header ? b64url_json(header) : NULL;
     char *claims_b64 = claims ? b64url_json(claims) : NULL;
     json_decref(header);
@@ -234,11 +234,10 @@ static auth_status cert_get_token(auth_credential *credential, const char *scope
                           : sign_ps256(cert, audience, now, jti);
     free(audience);
     if (!assertion)
-        return auth_error_set(error, AUTH_INVALID_ARGUMENT, credential->name, 0, NULL, NULL,
-                              "%s: signing the %s client assertion with the key from %s failed",
-                              credential->name,
-                              cert->algorithm == AUTH_ASSERTION_RS256 ? "RS256" : "PS256",
-                              cert->path);
+        return auth_error_set(
+            error, AUTH_INVALID_ARGUMENT, credential->name, 0, NULL, NULL,
+            "%s: signing the %s client assertion with the key from %s failed", credential->name,
+            cert->algorithm == AUTH_ASSERTION_RS256 ? "RS256" : "PS256", cert->path);
     char *fields = NULL;
     if (asprintf(&fields,
                  "client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type"
@@ -303,8 +302,8 @@ auth_status auth_client_certificate_credential_new(const char *tenant_id, const 
         cert->client_id = strdup(client_id);
         cert->path = strdup(pem_path);
         if (!cert->tenant_id || !cert->client_id || !cert->path)
-            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                    "%s: out of memory", name);
+            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
+                                    name);
     }
     if (status == AUTH_OK)
         status = load_pem(cert, password, error);

@@ -30,8 +30,7 @@ static void fill(const char **field, auth_getenv_fn getenv_fn, void *ctx, const 
         *field = value;
 }
 
-void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn getenv_fn,
-                                 void *ctx)
+void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn getenv_fn, void *ctx)
 {
     if (!getenv_fn)
         getenv_fn = real_getenv;
@@ -141,8 +140,8 @@ static auth_status build(const auth_chain_options *options, auth_kind kind,
                          auth_credential **out_credential, auth_error *error)
 {
     auth_options common = options->common;
-    common.authority_host = set(options->authority_host) ? options->authority_host
-                                                         : AUTH_AUTHORITY_PUBLIC;
+    common.authority_host =
+        set(options->authority_host) ? options->authority_host : AUTH_AUTHORITY_PUBLIC;
     auth_managed_identity_options id = {
         .client_id = options->client_id,
         .object_id = options->managed_identity_object_id,
@@ -153,21 +152,20 @@ static auth_status build(const auth_chain_options *options, auth_kind kind,
     switch (kind) {
     case AUTH_KIND_CLIENT_SECRET:
         return auth_client_secret_credential_new(options->tenant_id, options->client_id,
-                                                 options->client_secret, &common,
-                                                 out_credential, error);
+                                                 options->client_secret, &common, out_credential,
+                                                 error);
     case AUTH_KIND_CLIENT_CERTIFICATE:
         return auth_client_certificate_credential_new(
             options->tenant_id, options->client_id, options->certificate_path,
-            options->certificate_password, options->assertion_algorithm, &common,
-            out_credential, error);
+            options->certificate_password, options->assertion_algorithm, &common, out_credential,
+            error);
     case AUTH_KIND_WORKLOAD_IDENTITY:
         return auth_workload_identity_credential_new(options->tenant_id, options->client_id,
                                                      options->federated_token_file, &common,
                                                      out_credential, error);
     case AUTH_KIND_APP_SERVICE:
-        return auth_app_service_credential_new(options->identity_endpoint,
-                                               options->identity_header, &id, &common,
-                                               out_credential, error);
+        return auth_app_service_credential_new(options->identity_endpoint, options->identity_header,
+                                               &id, &common, out_credential, error);
     case AUTH_KIND_MSI_LEGACY:
         return auth_msi_legacy_credential_new(options->msi_endpoint, options->msi_secret, &id,
                                               &common, out_credential, error);
@@ -180,11 +178,10 @@ static auth_status build(const auth_chain_options *options, auth_kind kind,
                 len--;
             if (asprintf(&endpoint, "%.*s/metadata/identity/oauth2/token", (int)len,
                          options->imds_authority_host) < 0)
-                return auth_error_set(error, AUTH_NO_MEMORY, "", 0, NULL, NULL,
-                                      "out of memory");
+                return auth_error_set(error, AUTH_NO_MEMORY, "", 0, NULL, NULL, "out of memory");
         }
-        auth_status status = auth_imds_credential_new(endpoint, &id, &common, out_credential,
-                                                      error);
+        auth_status status =
+            auth_imds_credential_new(endpoint, &id, &common, out_credential, error);
         free(endpoint);
         return status;
     }
@@ -211,13 +208,11 @@ auth_status auth_chain_new(const auth_chain_options *options, auth_credential **
     missing(list[0].missing, sizeof(list[0].missing), 3, o->tenant_id, "AZURE_TENANT_ID",
             o->client_id, "AZURE_CLIENT_ID", o->client_secret, "AZURE_CLIENT_SECRET");
     missing(list[1].missing, sizeof(list[1].missing), 3, o->tenant_id, "AZURE_TENANT_ID",
-            o->client_id, "AZURE_CLIENT_ID", o->certificate_path,
-            "AZURE_CLIENT_CERTIFICATE_PATH");
+            o->client_id, "AZURE_CLIENT_ID", o->certificate_path, "AZURE_CLIENT_CERTIFICATE_PATH");
     missing(list[2].missing, sizeof(list[2].missing), 3, o->tenant_id, "AZURE_TENANT_ID",
-            o->client_id, "AZURE_CLIENT_ID", o->federated_token_file,
-            "AZURE_FEDERATED_TOKEN_FILE");
-    missing(list[3].missing, sizeof(list[3].missing), 2, o->identity_endpoint,
-            "IDENTITY_ENDPOINT", o->identity_header, "IDENTITY_HEADER");
+            o->client_id, "AZURE_CLIENT_ID", o->federated_token_file, "AZURE_FEDERATED_TOKEN_FILE");
+    missing(list[3].missing, sizeof(list[3].missing), 2, o->identity_endpoint, "IDENTITY_ENDPOINT",
+            o->identity_header, "IDENTITY_HEADER");
     missing(list[4].missing, sizeof(list[4].missing), 2, o->msi_endpoint, "MSI_ENDPOINT",
             o->msi_secret, "MSI_SECRET");
     /* IMDS needs no setting: it is the last resort on any Azure VM. */
@@ -240,8 +235,8 @@ auth_status auth_chain_new(const auth_chain_options *options, auth_credential **
     for (size_t i = 0; i < count; i++) {
         const char *mark = i == chosen ? "->" : "  ";
         if (i < chosen && o->kind == AUTH_KIND_AUTO)
-            append(&text, &len, "  %s %zu. %s: skipped, not set: %s\n", mark, i + 1,
-                   list[i].label, list[i].missing);
+            append(&text, &len, "  %s %zu. %s: skipped, not set: %s\n", mark, i + 1, list[i].label,
+                   list[i].missing);
         else if (i == chosen && list[i].kind == AUTH_KIND_IMDS)
             append(&text, &len, "  %s %zu. %s: chosen (no other credential is configured%s)\n",
                    mark, i + 1, list[i].label,

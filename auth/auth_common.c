@@ -157,8 +157,8 @@ auth_status auth_credential_base_init(auth_credential *base, const auth_credenti
     if (base->options.ca_bundle) {
         base->owned_ca_bundle = strdup(base->options.ca_bundle);
         if (!base->owned_ca_bundle)
-            return auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                  "%s: out of memory", name);
+            return auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
+                                  name);
         base->options.ca_bundle = base->owned_ca_bundle;
     }
     return AUTH_OK;
@@ -187,16 +187,16 @@ auth_status auth_credential_get_token(auth_credential *credential, const char *s
                                       auth_token *out_token, auth_error *error)
 {
     if (!credential || !out_token)
-        return auth_error_set(error, AUTH_INVALID_ARGUMENT, credential ? credential->name : "",
-                              0, NULL, NULL, "auth_credential_get_token: NULL argument");
+        return auth_error_set(error, AUTH_INVALID_ARGUMENT, credential ? credential->name : "", 0,
+                              NULL, NULL, "auth_credential_get_token: NULL argument");
     if (!scope_or_resource || strncmp(scope_or_resource, "https://", 8) != 0 ||
         strlen(scope_or_resource) > 1024)
         return auth_error_set(error, AUTH_INVALID_ARGUMENT, credential->name, 0, NULL, NULL,
                               "%s: scope or resource \"%.200s\" must be an https:// URI",
                               credential->name, scope_or_resource ? scope_or_resource : "(null)");
     auth_token_dispose(out_token);
-    auth_status status = credential->vtable->get_token(credential, scope_or_resource, out_token,
-                                                        error);
+    auth_status status =
+        credential->vtable->get_token(credential, scope_or_resource, out_token, error);
     if (status != AUTH_OK)
         auth_token_dispose(out_token);
     return status;
@@ -354,11 +354,9 @@ bool auth_random_uuid(char out[37])
         return false;
     bytes[6] = (unsigned char)((bytes[6] & 0x0f) | 0x40);
     bytes[8] = (unsigned char)((bytes[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-             bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14],
-             bytes[15]);
+             bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
     return true;
 }
 

@@ -10,8 +10,8 @@
 char *auth_entra_token_endpoint(const auth_credential *credential, const char *tenant_id)
 {
     char *url = NULL;
-    if (asprintf(&url, "%s/%s/oauth2/v2.0/token", credential->options.authority_host,
-                 tenant_id) < 0)
+    if (asprintf(&url, "%s/%s/oauth2/v2.0/token", credential->options.authority_host, tenant_id) <
+        0)
         return NULL;
     return url;
 }
@@ -60,8 +60,8 @@ auth_status auth_entra_request_token(auth_credential *credential, const char *te
             status = auth_parse_token_response(credential, response.body,
                                                auth_now(&credential->options), out_token, error);
         else
-            status = auth_error_from_response(credential, &response, "token request", secrets,
-                                              error);
+            status =
+                auth_error_from_response(credential, &response, "token request", secrets, error);
     }
     if (status != AUTH_OK && error && error->status == status) {
         /* say which tenant/client and where, so the operator can find the app */
@@ -121,9 +121,9 @@ static auth_status secret_get_token(auth_credential *credential, const char *sco
         return auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
                               "%s: out of memory", credential->name);
     const char *secrets[] = {sp->secret, NULL};
-    auth_status status = auth_entra_request_token(credential, sp->tenant_id, sp->client_id,
-                                                  scope_or_resource, fields, secrets, out_token,
-                                                  error);
+    auth_status status =
+        auth_entra_request_token(credential, sp->tenant_id, sp->client_id, scope_or_resource,
+                                 fields, secrets, out_token, error);
     auth_free_secret(fields);
     return status;
 }
@@ -142,8 +142,7 @@ static const auth_credential_vtable secret_vtable = {secret_get_token, secret_de
 auth_status auth_client_secret_credential_new(const char *tenant_id, const char *client_id,
                                               const char *client_secret,
                                               const auth_options *options,
-                                              auth_credential **out_credential,
-                                              auth_error *error)
+                                              auth_credential **out_credential, auth_error *error)
 {
     static const char name[] = "ClientSecretCredential";
     *out_credential = NULL;
@@ -163,8 +162,8 @@ auth_status auth_client_secret_credential_new(const char *tenant_id, const char 
         sp->client_id = strdup(client_id);
         sp->secret = strdup(client_secret);
         if (!sp->tenant_id || !sp->client_id || !sp->secret)
-            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                    "%s: out of memory", name);
+            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
+                                    name);
     }
     if (status != AUTH_OK) {
         auth_credential_free(&sp->base);
@@ -194,8 +193,8 @@ static auth_status workload_get_token(auth_credential *credential, const char *s
     char *assertion = auth_read_file(wi->token_file, &len);
     if (!assertion)
         return auth_error_set(error, AUTH_IO, credential->name, 0, NULL, NULL,
-                              "%s: cannot read the federated token file %s: %s",
-                              credential->name, wi->token_file, strerror(errno));
+                              "%s: cannot read the federated token file %s: %s", credential->name,
+                              wi->token_file, strerror(errno));
     while (len > 0 && (assertion[len - 1] == '\n' || assertion[len - 1] == '\r' ||
                        assertion[len - 1] == ' ' || assertion[len - 1] == '\t'))
         assertion[--len] = '\0';
@@ -263,17 +262,16 @@ auth_status auth_workload_identity_credential_new(const char *tenant_id, const c
         wi->client_id = strdup(client_id);
         wi->token_file = strdup(token_file_path);
         if (!wi->tenant_id || !wi->client_id || !wi->token_file)
-            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                    "%s: out of memory", name);
+            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
+                                    name);
     }
     if (status != AUTH_OK) {
         auth_credential_free(&wi->base);
         return status;
     }
-    auth_credential_set_description(&wi->base,
-                                    "%s for client %s in tenant %s via %s, token file %s", name,
-                                    client_id, tenant_id, wi->base.options.authority_host,
-                                    token_file_path);
+    auth_credential_set_description(
+        &wi->base, "%s for client %s in tenant %s via %s, token file %s", name, client_id,
+        tenant_id, wi->base.options.authority_host, token_file_path);
     *out_credential = &wi->base;
     return AUTH_OK;
 }

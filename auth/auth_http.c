@@ -30,8 +30,8 @@ int64_t auth_retry_delay_ms(auth_retry_policy policy, int attempt, int max_retri
                             long http_status, auth_http_failure failure,
                             int64_t retry_after_seconds, int64_t waited_ms)
 {
-    bool transient_failure = failure == AUTH_HTTP_TIMEOUT || failure == AUTH_HTTP_OTHER ||
-                             failure == AUTH_HTTP_CONNECT;
+    bool transient_failure =
+        failure == AUTH_HTTP_TIMEOUT || failure == AUTH_HTTP_OTHER || failure == AUTH_HTTP_CONNECT;
     int64_t retry_after_ms = retry_after_seconds > 0 ? retry_after_seconds * 1000 : 0;
     if (retry_after_ms > AUTH_MAX_DELAY_MS)
         retry_after_ms = AUTH_MAX_DELAY_MS;
@@ -90,8 +90,8 @@ auth_status auth_http_send_retrying(const auth_credential *credential, auth_retr
     url_for_error(request->url, where, sizeof(where));
     if (!transport.send)
         return auth_error_set(error, AUTH_TRANSPORT, credential->name, 0, NULL, NULL,
-                              "%s: no HTTP transport is available to reach %s",
-                              credential->name, where);
+                              "%s: no HTTP transport is available to reach %s", credential->name,
+                              where);
     int64_t waited_ms = 0;
     for (int attempt = 1;; attempt++) {
         char detail[256] = "";
@@ -101,8 +101,8 @@ auth_status auth_http_send_retrying(const auth_credential *credential, auth_retr
         if (failure == AUTH_HTTP_CONNECT && attempt == 1 && connect_is_unavailable) {
             auth_http_response_dispose(out_response);
             return auth_error_set(error, AUTH_UNAVAILABLE, credential->name, 0, NULL, NULL,
-                                  "%s: no endpoint answers at %s (%s)", credential->name,
-                                  where, detail[0] ? detail : failure_text(failure));
+                                  "%s: no endpoint answers at %s (%s)", credential->name, where,
+                                  detail[0] ? detail : failure_text(failure));
         }
         int64_t delay =
             auth_retry_delay_ms(policy, attempt, options->max_retries, out_response->status,
@@ -112,9 +112,8 @@ auth_status auth_http_send_retrying(const auth_credential *credential, auth_retr
                 return AUTH_OK; /* an answer: the caller reads success or error from it */
             auth_http_response_dispose(out_response);
             return auth_error_set(error, AUTH_TRANSPORT, credential->name, 0, NULL, NULL,
-                                  "%s: %s %s after %d tries: %s", credential->name,
-                                  request->method, where, attempt,
-                                  detail[0] ? detail : failure_text(failure));
+                                  "%s: %s %s after %d tries: %s", credential->name, request->method,
+                                  where, attempt, detail[0] ? detail : failure_text(failure));
         }
         if (failure == AUTH_HTTP_OK)
             auth_log(options, "%s: HTTP %ld from %s; retry %d in %lld ms", credential->name,

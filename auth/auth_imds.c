@@ -78,8 +78,8 @@ auth_status auth_managed_identity_fetch(auth_credential *credential, auth_retry_
     if (status != AUTH_OK)
         return status;
     if (response.status == 200) {
-        status = auth_parse_token_response(credential, response.body, auth_now(&credential->options),
-                                           out_token, error);
+        status = auth_parse_token_response(credential, response.body,
+                                           auth_now(&credential->options), out_token, error);
     } else {
         status = auth_error_from_response(credential, &response, "token request", secrets, error);
         if (error && strcmp(error->code, "bad_request_102") == 0) {
@@ -108,9 +108,8 @@ static auth_status imds_get_token(auth_credential *credential, const char *scope
                               "%s: out of memory", credential->name);
     const char *separator = strchr(imds->endpoint, '?') ? "&" : "?";
     char *url = NULL;
-    int n = asprintf(&url, "%s%sapi-version=2018-02-01&resource=%s%s%s", imds->endpoint,
-                     separator, encoded, imds->id_param ? "&" : "",
-                     imds->id_param ? imds->id_param : "");
+    int n = asprintf(&url, "%s%sapi-version=2018-02-01&resource=%s%s%s", imds->endpoint, separator,
+                     encoded, imds->id_param ? "&" : "", imds->id_param ? imds->id_param : "");
     free(encoded);
     if (n < 0)
         return auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
@@ -143,8 +142,7 @@ auth_status auth_imds_credential_new(const char *endpoint, const auth_managed_id
         endpoint = AUTH_IMDS_ENDPOINT;
     if (strncmp(endpoint, "http://", 7) != 0 && strncmp(endpoint, "https://", 8) != 0)
         return auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
-                              "%s: IMDS endpoint \"%.200s\" is not an http(s) URL", name,
-                              endpoint);
+                              "%s: IMDS endpoint \"%.200s\" is not an http(s) URL", name, endpoint);
     auth_imds_credential *imds = calloc(1, sizeof(*imds));
     if (!imds)
         return auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
@@ -154,8 +152,8 @@ auth_status auth_imds_credential_new(const char *endpoint, const auth_managed_id
         status = auth_managed_identity_id_param(name, id, "client_id", "object_id", "msi_res_id",
                                                 &imds->id_param, error);
     if (status == AUTH_OK && !(imds->endpoint = strdup(endpoint)))
-        status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
-                                name);
+        status =
+            auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory", name);
     if (status != AUTH_OK) {
         auth_credential_free(&imds->base);
         return status;

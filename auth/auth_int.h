@@ -50,8 +50,8 @@ void auth_log(const auth_options *options, const char *format, ...)
 /* Which answers are worth another try, and how long to wait before retry `attempt`
  * (1-based) given the time already spent waiting. Returns < 0 when no retry. */
 typedef enum auth_retry_policy {
-    AUTH_RETRY_IMDS,     /* 404, 410 (slow start: 10 s steps up to 70 s), 429, 5xx, timeouts */
-    AUTH_RETRY_SERVICE,  /* 429, 5xx, timeouts (Entra ID, App Service) */
+    AUTH_RETRY_IMDS,    /* 404, 410 (slow start: 10 s steps up to 70 s), 429, 5xx, timeouts */
+    AUTH_RETRY_SERVICE, /* 429, 5xx, timeouts (Entra ID, App Service) */
 } auth_retry_policy;
 int64_t auth_retry_delay_ms(auth_retry_policy policy, int attempt, int max_retries,
                             long http_status, auth_http_failure failure,

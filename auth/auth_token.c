@@ -53,8 +53,8 @@ auth_status auth_token_decode_claims(auth_token *token, auth_error *error)
         return auth_error_set(error, AUTH_BAD_RESPONSE, "", 0, NULL, NULL,
                               "the access token is not a JWT (no claims to show)");
     size_t payload_len = 0;
-    unsigned char *payload_text = auth_base64url_decode(
-        first_dot + 1, (size_t)(second_dot - first_dot - 1), &payload_len);
+    unsigned char *payload_text =
+        auth_base64url_decode(first_dot + 1, (size_t)(second_dot - first_dot - 1), &payload_len);
     if (!payload_text)
         return auth_error_set(error, AUTH_BAD_RESPONSE, "", 0, NULL, NULL,
                               "the access token's payload is not base64url");
@@ -87,9 +87,8 @@ auth_status auth_token_decode_claims(auth_token *token, auth_error *error)
 int64_t auth_parse_msi_date(const char *text)
 {
     int month, day, year, hour, minute, second, consumed = 0;
-    if (!text ||
-        sscanf(text, "%d/%d/%d %d:%d:%d%n", &month, &day, &year, &hour, &minute, &second,
-               &consumed) != 6)
+    if (!text || sscanf(text, "%d/%d/%d %d:%d:%d%n", &month, &day, &year, &hour, &minute, &second,
+                        &consumed) != 6)
         return -1;
     const char *rest = text + consumed;
     while (*rest == ' ')
@@ -112,11 +111,15 @@ int64_t auth_parse_msi_date(const char *text)
     } else if (*rest != '\0') {
         return -1;
     }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1970 || hour > 23 ||
-        minute > 59 || second > 60)
+    if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1970 || hour > 23 || minute > 59 ||
+        second > 60)
         return -1;
-    struct tm when = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-                      .tm_hour = hour, .tm_min = minute, .tm_sec = second};
+    struct tm when = {.tm_year = year - 1900,
+                      .tm_mon = month - 1,
+                      .tm_mday = day,
+                      .tm_hour = hour,
+                      .tm_min = minute,
+                      .tm_sec = second};
     return (int64_t)timegm(&when) - (int64_t)offset_minutes * 60;
 }
 
@@ -169,8 +172,8 @@ auth_status auth_parse_token_response(const auth_credential *credential, const c
     if (!json_is_string(access) || json_string_length(access) == 0) {
         status = auth_error_set(error, AUTH_BAD_RESPONSE, name, 200, NULL, NULL,
                                 "%s: token response has no access_token", name);
-    } else if (type && (!json_is_string(type) ||
-                        strcasecmp(json_string_value(type), "Bearer") != 0)) {
+    } else if (type &&
+               (!json_is_string(type) || strcasecmp(json_string_value(type), "Bearer") != 0)) {
         status = auth_error_set(error, AUTH_BAD_RESPONSE, name, 200, NULL, NULL,
                                 "%s: token_type is not Bearer", name);
     } else if (!has_in && !has_on) {
@@ -183,8 +186,8 @@ auth_status auth_parse_token_response(const auth_credential *credential, const c
         auth_token_dispose(out_token);
         out_token->access_token = strdup(json_string_value(access));
         if (!out_token->access_token)
-            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
-                                    "%s: out of memory", name);
+            status = auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
+                                    name);
     }
     if (status == AUTH_OK) {
         /* expires_in is relative, so it is immune to skew between our clock and the
@@ -229,8 +232,9 @@ auth_status auth_error_from_response(const auth_credential *credential,
         snprintf(code, sizeof(code), "%s", service_error);
     }
     if (service_error || description) {
-        auth_error_set(error, status, name, http, code, secrets, "%s: %s failed: HTTP %ld %s: %.500s",
-                       name, what, http, service_error ? service_error : "",
+        auth_error_set(error, status, name, http, code, secrets,
+                       "%s: %s failed: HTTP %ld %s: %.500s", name, what, http,
+                       service_error ? service_error : "",
                        description ? description : "(no description)");
     } else {
         /* not the documented error shape: show a printable prefix of the body */

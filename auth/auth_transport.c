@@ -9,8 +9,7 @@
 #include <time.h>
 
 static auth_http_failure arm_send(void *ctx, const auth_http_request *request,
-                                  auth_http_response *out_response, char *detail,
-                                  size_t detail_len)
+                                  auth_http_response *out_response, char *detail, size_t detail_len)
 {
     (void)ctx;
     memset(out_response, 0, sizeof(*out_response));

@@ -13,8 +13,8 @@ void fake_push_retry_after(fake_transport *fake, long status, const char *body, 
 {
     if (fake->reply_count >= FAKE_MAX)
         abort();
-    fake->replies[fake->reply_count++] =
-        (fake_reply){.failure = AUTH_HTTP_OK, .status = status, .body = body, .retry_after = seconds};
+    fake->replies[fake->reply_count++] = (fake_reply){
+        .failure = AUTH_HTTP_OK, .status = status, .body = body, .retry_after = seconds};
 }
 
 void fake_push(fake_transport *fake, long status, const char *body)
@@ -193,8 +193,8 @@ static X509 *self_signed(EVP_PKEY *key)
     X509_gmtime_adj(X509_getm_notAfter(cert), 3600L * 24 * 365);
     X509_set_pubkey(cert, key);
     X509_NAME *name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"hubagent-test",
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"hubagent-test", -1,
+                               -1, 0);
     X509_set_issuer_name(cert, name);
     if (!X509_sign(cert, key, EVP_sha256())) {
         X509_free(cert);

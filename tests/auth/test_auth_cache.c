@@ -43,8 +43,8 @@ static auth_status scripted_get_token(auth_credential *credential, const char *s
         sched_yield(); /* hold the refresh until every thread is queued behind it */
     auth_status status = AUTH_OK;
     if (s->fail) {
-        status = auth_error_set(error, AUTH_TRANSPORT, credential->name, 503, "unavailable",
-                                NULL, "%s: scripted failure", credential->name);
+        status = auth_error_set(error, AUTH_TRANSPORT, credential->name, 503, "unavailable", NULL,
+                                "%s: scripted failure", credential->name);
     } else {
         if (!s->repeat_last || s->issued == 0)
             s->issued++;
@@ -107,8 +107,7 @@ static int teardown(void **state)
 static const char *get(cache_fixture *f, const char *scope, auth_status expected)
 {
     auth_error error;
-    assert_int_equal(auth_cache_get_token(f->cache, &f->credential->base, scope, &f->token,
-                                          &error),
+    assert_int_equal(auth_cache_get_token(f->cache, &f->credential->base, scope, &f->token, &error),
                      expected);
     return f->token.access_token ? f->token.access_token : "";
 }

@@ -41,8 +41,7 @@ static int setup(void **state)
     assert_true(asprintf(&f->pem, "%s/sp.pem", f->dir) > 0);
     assert_true(asprintf(&f->token_file, "%s/token", f->dir) > 0);
     assert_true(fake_write_cert_pem(f->pem, NULL, false));
-    assert_int_equal(test_write_file(f->token_file, FAKE_FEDERATED_A, strlen(FAKE_FEDERATED_A)),
-                     0);
+    assert_int_equal(test_write_file(f->token_file, FAKE_FEDERATED_A, strlen(FAKE_FEDERATED_A)), 0);
     auth_chain_options_default(&f->options);
     f->options.common.transport = fake_transport_bind(&f->fake);
     *state = f;
@@ -86,10 +85,13 @@ static void test_secret_comes_first(void **state)
     chain_fixture *f = *state;
     char cert_var[512];
     snprintf(cert_var, sizeof(cert_var), "AZURE_CLIENT_CERTIFICATE_PATH=%s", f->pem);
-    const char *env[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT,
-                         "AZURE_CLIENT_SECRET=" FAKE_CLIENT_SECRET, cert_var,
+    const char *env[] = {"AZURE_TENANT_ID=" FAKE_TENANT,
+                         "AZURE_CLIENT_ID=" FAKE_CLIENT,
+                         "AZURE_CLIENT_SECRET=" FAKE_CLIENT_SECRET,
+                         cert_var,
                          "IDENTITY_ENDPOINT=http://127.0.0.1:1/msi",
-                         "IDENTITY_HEADER=" FAKE_IDENTITY_HEADER, NULL};
+                         "IDENTITY_HEADER=" FAKE_IDENTITY_HEADER,
+                         NULL};
     assert_string_equal(choose(f, env, AUTH_OK), "ClientSecretCredential");
     assert_non_null(strstr(f->explanation, "-> 1. service principal with client secret: chosen"));
     assert_non_null(strstr(f->explanation, "2. service principal with certificate: not tried"));
@@ -110,15 +112,13 @@ static void test_certificate_then_workload(void **state)
 
     auth_chain_options_default(&f->options);
     f->options.common.transport = fake_transport_bind(&f->fake);
-    const char *env2[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT,
-                          token_var, "AZURE_AUTHORITY_HOST=https://login.microsoftonline.us/",
-                          NULL};
+    const char *env2[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT, token_var,
+                          "AZURE_AUTHORITY_HOST=https://login.microsoftonline.us/", NULL};
     assert_string_equal(choose(f, env2, AUTH_OK), "WorkloadIdentityCredential");
-    assert_non_null(strstr(f->explanation,
-                           "skipped, not set: AZURE_CLIENT_CERTIFICATE_PATH"));
+    assert_non_null(strstr(f->explanation, "skipped, not set: AZURE_CLIENT_CERTIFICATE_PATH"));
     /* sovereign authority, trailing '/' stripped */
-    assert_non_null(strstr(auth_credential_describe(f->credential),
-                           "via https://login.microsoftonline.us,"));
+    assert_non_null(
+        strstr(auth_credential_describe(f->credential), "via https://login.microsoftonline.us,"));
 }
 
 static void test_managed_identity_order(void **state)
@@ -126,8 +126,10 @@ static void test_managed_identity_order(void **state)
     chain_fixture *f = *state;
     const char *app[] = {"IDENTITY_ENDPOINT=http://127.0.0.1:1/msi",
                          "IDENTITY_HEADER=" FAKE_IDENTITY_HEADER,
-                         "MSI_ENDPOINT=http://127.0.0.1:2/msi", "MSI_SECRET=" FAKE_MSI_SECRET,
-                         "AZURE_CLIENT_ID=uami", NULL};
+                         "MSI_ENDPOINT=http://127.0.0.1:2/msi",
+                         "MSI_SECRET=" FAKE_MSI_SECRET,
+                         "AZURE_CLIENT_ID=uami",
+                         NULL};
     assert_string_equal(choose(f, app, AUTH_OK), "ManagedIdentityCredential(AppService)");
     assert_non_null(strstr(f->explanation, "AZURE_CLIENT_ID selects the user-assigned identity "
                                            "uami"));
@@ -186,8 +188,8 @@ static void test_explicit_options_win_and_kind_can_be_forced(void **state)
 static void test_check_report_prints_claims_not_token(void **state)
 {
     chain_fixture *f = *state;
-    char *jwt = fake_jwt(FAKE_TENANT, "obj-42", FAKE_CLIENT, "https://management.azure.com",
-                         1900000000);
+    char *jwt =
+        fake_jwt(FAKE_TENANT, "obj-42", FAKE_CLIENT, "https://management.azure.com", 1900000000);
     char *body = fake_entra_body(jwt, 3599);
     fake_push(&f->fake, 200, body);
     const char *env[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT,
@@ -212,8 +214,9 @@ static void test_check_report_prints_claims_not_token(void **state)
                         "https://login.example.test/" FAKE_TENANT "/oauth2/v2.0/token");
     free(text);
 
-    fake_push(&f->fake, 401, "{\"error\":\"invalid_client\",\"error_description\":"
-                             "\"AADSTS7000215: Invalid client secret provided.\"}");
+    fake_push(&f->fake, 401,
+              "{\"error\":\"invalid_client\",\"error_description\":"
+              "\"AADSTS7000215: Invalid client secret provided.\"}");
     out = open_memstream(&text, &len);
     assert_int_equal(auth_check_report(&f->options, AUTH_ARM_US_GOV, out, &f->error),
                      AUTH_REJECTED);

@@ -41,8 +41,8 @@ static int setup(void **state)
     f->options.authority_host = AUTHORITY "/"; /* AKS style trailing slash */
     auth_token_init(&f->token);
     f->dir = test_make_temp_dir();
-    char *jwt = fake_jwt(FAKE_TENANT, "sp-object", FAKE_CLIENT, "https://management.azure.com",
-                         1700003599);
+    char *jwt =
+        fake_jwt(FAKE_TENANT, "sp-object", FAKE_CLIENT, "https://management.azure.com", 1700003599);
     f->ok_body = fake_entra_body(jwt, 3599);
     free(jwt);
     *state = f;
@@ -76,9 +76,8 @@ static auth_status get(entra_fixture *f)
 static void test_client_secret_request(void **state)
 {
     entra_fixture *f = *state;
-    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT,
-                                                       FAKE_CLIENT_SECRET, &f->options,
-                                                       &f->credential, &f->error),
+    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT, FAKE_CLIENT_SECRET,
+                                                       &f->options, &f->credential, &f->error),
                      AUTH_OK);
     fake_push(&f->fake, 200, f->ok_body);
     assert_int_equal(get(f), AUTH_OK);
@@ -116,9 +115,8 @@ static void test_client_secret_rejected(void **state)
 static void test_entra_retries_throttling(void **state)
 {
     entra_fixture *f = *state;
-    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT,
-                                                       FAKE_CLIENT_SECRET, &f->options,
-                                                       &f->credential, &f->error),
+    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT, FAKE_CLIENT_SECRET,
+                                                       &f->options, &f->credential, &f->error),
                      AUTH_OK);
     fake_push(&f->fake, 429, "");
     fake_push(&f->fake, 503, "");
@@ -132,17 +130,17 @@ static void test_bad_settings_are_named(void **state)
 {
     entra_fixture *f = *state;
     auth_credential *c = NULL;
-    assert_int_equal(auth_client_secret_credential_new("a/../b", FAKE_CLIENT, "x", &f->options,
-                                                       &c, &f->error),
-                     AUTH_INVALID_ARGUMENT);
+    assert_int_equal(
+        auth_client_secret_credential_new("a/../b", FAKE_CLIENT, "x", &f->options, &c, &f->error),
+        AUTH_INVALID_ARGUMENT);
     assert_non_null(strstr(f->error.message, "tenant id"));
     assert_int_equal(
         auth_client_secret_credential_new(FAKE_TENANT, NULL, "x", &f->options, &c, &f->error),
         AUTH_UNAVAILABLE);
     assert_non_null(strstr(f->error.message, "AZURE_CLIENT_ID"));
     f->options.authority_host = "http://login.example.test";
-    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT, "x",
-                                                       &f->options, &c, &f->error),
+    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT, "x", &f->options,
+                                                       &c, &f->error),
                      AUTH_INVALID_ARGUMENT);
     assert_non_null(strstr(f->error.message, "https"));
     assert_null(c);
@@ -220,8 +218,7 @@ static json_t *verify_assertion(const char *jwt, const char *cert_path, json_t *
     while (e > 0 && expected[e - 1] == '=')
         e--;
     expected[e] = '\0';
-    const char *thumb =
-        json_string_value(json_object_get(parts[0], sha1 ? "x5t" : "x5t#S256"));
+    const char *thumb = json_string_value(json_object_get(parts[0], sha1 ? "x5t" : "x5t#S256"));
     assert_non_null(thumb);
     assert_string_equal(thumb, expected);
     EVP_MD_CTX_free(md);
@@ -306,9 +303,8 @@ static void test_certificate_problems_are_named(void **state)
     assert_non_null(strstr(f->error.message, "does not match"));
     assert_true(fake_write_cert_pem(path, FAKE_CERT_PASSWORD, false));
     assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
-                                                            "wrong-password",
-                                                            AUTH_ASSERTION_PS256, &f->options, &c,
-                                                            &f->error),
+                                                            "wrong-password", AUTH_ASSERTION_PS256,
+                                                            &f->options, &c, &f->error),
                      AUTH_INVALID_ARGUMENT);
     fake_report_error(&f->error);
     assert_non_null(strstr(f->error.message, "password"));
@@ -328,11 +324,9 @@ static void test_workload_identity_reads_file_each_time(void **state)
     entra_fixture *f = *state;
     char *path = NULL;
     assert_true(asprintf(&path, "%s/azure-identity-token", f->dir) > 0);
-    assert_int_equal(test_write_file(path, FAKE_FEDERATED_A "\n", strlen(FAKE_FEDERATED_A) + 1),
-                     0);
+    assert_int_equal(test_write_file(path, FAKE_FEDERATED_A "\n", strlen(FAKE_FEDERATED_A) + 1), 0);
     assert_int_equal(auth_workload_identity_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
-                                                           &f->options, &f->credential,
-                                                           &f->error),
+                                                           &f->options, &f->credential, &f->error),
                      AUTH_OK);
     fake_push(&f->fake, 200, f->ok_body);
     fake_push(&f->fake, 200, f->ok_body);
@@ -358,9 +352,10 @@ static void test_workload_identity_reads_file_each_time(void **state)
     assert_non_null(strstr(f->error.message, "empty"));
     /* a rejected assertion is never echoed back */
     assert_int_equal(test_write_file(path, FAKE_FEDERATED_A, strlen(FAKE_FEDERATED_A)), 0);
-    fake_push(&f->fake, 400, "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS700211: "
-                             "No matching federated identity record found for presented "
-                             "assertion " FAKE_FEDERATED_A "\"}");
+    fake_push(&f->fake, 400,
+              "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS700211: "
+              "No matching federated identity record found for presented "
+              "assertion " FAKE_FEDERATED_A "\"}");
     assert_int_equal(get(f), AUTH_REJECTED);
     assert_string_equal(f->error.code, "AADSTS700211");
     assert_null(strstr(f->error.message, FAKE_FEDERATED_A));

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #define IMDS_OK                                                                                    \
-    "{\"access_token\":\"mi-token\",\"refresh_token\":\"\",\"expires_in\":\"3599\","            \
-    "\"expires_on\":\"1700003599\",\"not_before\":\"1700000000\",\"resource\":"                 \
+    "{\"access_token\":\"mi-token\",\"refresh_token\":\"\",\"expires_in\":\"3599\","               \
+    "\"expires_on\":\"1700003599\",\"not_before\":\"1700000000\",\"resource\":"                    \
     "\"https://management.azure.com\",\"token_type\":\"Bearer\"}"
 
 typedef struct mi_fixture {
@@ -76,8 +76,9 @@ static void test_imds_request_shape(void **state)
     assert_int_equal(f->fake.record_count, 1);
     fake_record *r = &f->fake.records[0];
     assert_string_equal(r->method, "GET");
-    assert_string_equal(r->url, "http://127.0.0.1:9/metadata/identity/oauth2/token"
-                                "?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com");
+    assert_string_equal(r->url,
+                        "http://127.0.0.1:9/metadata/identity/oauth2/token"
+                        "?api-version=2018-02-01&resource=https%3A%2F%2Fmanagement.azure.com");
     assert_string_equal(r->headers, "Metadata: true\n");
     assert_null(r->body);
     assert_int_equal(f->time.sleeps, 0);
@@ -261,13 +262,13 @@ static void test_app_service_request_shape(void **state)
     assert_null(strstr(auth_credential_describe(f->credential), FAKE_IDENTITY_HEADER));
 
     auth_credential *other = NULL;
-    assert_int_equal(auth_app_service_credential_new("http://x", NULL, NULL, &f->options, &other,
-                                                     &f->error),
-                     AUTH_UNAVAILABLE);
+    assert_int_equal(
+        auth_app_service_credential_new("http://x", NULL, NULL, &f->options, &other, &f->error),
+        AUTH_UNAVAILABLE);
     assert_non_null(strstr(f->error.message, "IDENTITY_HEADER"));
-    assert_int_equal(auth_app_service_credential_new("ftp://x", "h", NULL, &f->options, &other,
-                                                     &f->error),
-                     AUTH_INVALID_ARGUMENT);
+    assert_int_equal(
+        auth_app_service_credential_new("ftp://x", "h", NULL, &f->options, &other, &f->error),
+        AUTH_INVALID_ARGUMENT);
 }
 
 static void test_app_service_error_names_credential(void **state)
@@ -277,8 +278,9 @@ static void test_app_service_error_names_credential(void **state)
                                                      FAKE_IDENTITY_HEADER, NULL, &f->options,
                                                      &f->credential, &f->error),
                      AUTH_OK);
-    fake_push(&f->fake, 401, "{\"error\":\"unauthorized\",\"error_description\":\"bad header "
-                             FAKE_IDENTITY_HEADER "\"}");
+    fake_push(&f->fake, 401,
+              "{\"error\":\"unauthorized\",\"error_description\":\"bad header " FAKE_IDENTITY_HEADER
+              "\"}");
     assert_int_equal(get(f), AUTH_REJECTED);
     assert_string_equal(f->error.credential, "ManagedIdentityCredential(AppService)");
     assert_non_null(strstr(f->error.message, "bad header [redacted]"));
@@ -304,8 +306,8 @@ static void test_msi_legacy_request_shape(void **state)
     assert_string_equal(r->headers, "secret: " FAKE_MSI_SECRET "\n");
     auth_credential *other = NULL;
     auth_managed_identity_options by_object = {.object_id = "o"};
-    assert_int_equal(auth_msi_legacy_credential_new("http://x", "s-secret", &by_object,
-                                                    &f->options, &other, &f->error),
+    assert_int_equal(auth_msi_legacy_credential_new("http://x", "s-secret", &by_object, &f->options,
+                                                    &other, &f->error),
                      AUTH_INVALID_ARGUMENT);
     assert_non_null(strstr(f->error.message, "client id"));
 }

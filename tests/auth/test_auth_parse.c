@@ -78,9 +78,8 @@ static int setup_credential(void **state)
     auth_options options;
     fake_options(&options, &fake, NULL, NULL);
     auth_credential *credential = NULL;
-    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT,
-                                                       FAKE_CLIENT_SECRET, &options, &credential,
-                                                       NULL),
+    assert_int_equal(auth_client_secret_credential_new(FAKE_TENANT, FAKE_CLIENT, FAKE_CLIENT_SECRET,
+                                                       &options, &credential, NULL),
                      AUTH_OK);
     *state = credential;
     return 0;
@@ -120,13 +119,14 @@ static void test_parse_managed_identity_shapes(void **state)
     auth_token token;
     auth_token_init(&token);
     /* IMDS: numbers as strings; expires_in (relative) wins over expires_on */
-    assert_int_equal(auth_parse_token_response(
-                         credential,
-                         "{\"access_token\":\"opaque\",\"refresh_token\":\"\",\"expires_in\":"
-                         "\"3599\",\"expires_on\":\"1506484173\",\"not_before\":\"1506480273\","
-                         "\"resource\":\"https://management.azure.com/\",\"token_type\":\"Bearer\"}",
-                         100, &token, NULL),
-                     AUTH_OK);
+    assert_int_equal(
+        auth_parse_token_response(
+            credential,
+            "{\"access_token\":\"opaque\",\"refresh_token\":\"\",\"expires_in\":"
+            "\"3599\",\"expires_on\":\"1506484173\",\"not_before\":\"1506480273\","
+            "\"resource\":\"https://management.azure.com/\",\"token_type\":\"Bearer\"}",
+            100, &token, NULL),
+        AUTH_OK);
     assert_int_equal(token.expires_on, 3699);
     assert_string_equal(token.tenant_id, ""); /* opaque: no claims, still fine */
     /* App Service 2019-08-01: expires_on only, a string */
@@ -145,9 +145,9 @@ static void test_parse_managed_identity_shapes(void **state)
                      AUTH_OK);
     assert_int_equal(token.expires_on, 1560999478);
     /* Azure ML: an integer */
-    assert_int_equal(auth_parse_token_response(
-                         credential, "{\"access_token\":\"a\",\"expires_on\":1586984735}", 100,
-                         &token, NULL),
+    assert_int_equal(auth_parse_token_response(credential,
+                                               "{\"access_token\":\"a\",\"expires_on\":1586984735}",
+                                               100, &token, NULL),
                      AUTH_OK);
     assert_int_equal(token.expires_on, 1586984735);
     /* refresh_in */
@@ -196,8 +196,7 @@ static void test_error_from_entra_response(void **state)
                 "[7000215]}",
     };
     auth_error error;
-    assert_int_equal(auth_error_from_response(credential, &response, "token request", NULL,
-                                              &error),
+    assert_int_equal(auth_error_from_response(credential, &response, "token request", NULL, &error),
                      AUTH_REJECTED);
     assert_int_equal(error.http_status, 401);
     fake_report_error(&error);

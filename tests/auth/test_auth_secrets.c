@@ -16,9 +16,18 @@
 
 /* Every secret handed to auth code by the auth tests (and the fake tokens they get back). */
 static const char *const secrets[] = {
-    FAKE_CLIENT_SECRET, FAKE_IDENTITY_HEADER, FAKE_MSI_SECRET, FAKE_FEDERATED_A,
-    FAKE_FEDERATED_B,   FAKE_CERT_PASSWORD,   "wrong-secret",  "wrong-password",
-    "env-secret-value", "mi-token",           "app-token",     "legacy-token",
+    FAKE_CLIENT_SECRET,
+    FAKE_IDENTITY_HEADER,
+    FAKE_MSI_SECRET,
+    FAKE_FEDERATED_A,
+    FAKE_FEDERATED_B,
+    FAKE_CERT_PASSWORD,
+    "wrong-secret",
+    "wrong-password",
+    "env-secret-value",
+    "mi-token",
+    "app-token",
+    "legacy-token",
     "client_assertion=ey", /* a signed assertion in a request body */
     "PRIVATE KEY",         /* PEM key material */
     NULL,
@@ -26,8 +35,12 @@ static const char *const secrets[] = {
 
 /* The auth test programs whose output is checked; integration tests join when built. */
 static const char *const programs[] = {
-    "test_auth_parse", "test_auth_cache",       "test_auth_managed_identity",
-    "test_auth_entra", "test_auth_chain",       "test_auth_integration",
+    "test_auth_parse",
+    "test_auth_cache",
+    "test_auth_managed_identity",
+    "test_auth_entra",
+    "test_auth_chain",
+    "test_auth_integration",
     NULL,
 };
 
