@@ -102,6 +102,16 @@ static auth_cache_entry *find_entry(auth_cache *cache, uint64_t credential_id, c
     return entry;
 }
 
+/* "https://x/.default", "https://x/" and "https://x" name the same token. */
+static char *cache_key(const char *scope_or_resource)
+{
+    char *key = auth_scope_to_resource(scope_or_resource);
+    size_t len = key ? strlen(key) : 0;
+    while (len > 8 && key[len - 1] == '/')
+        key[--len] = '\0';
+    return key;
+}
+
 static bool entry_is_fresh(const auth_cache_entry *entry, int64_t now)
 {
     return entry->token.access_token && now < entry->refresh_at;
@@ -135,7 +145,7 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
         return auth_error_set(error, AUTH_INVALID_ARGUMENT, "auth_cache", 0, NULL, NULL,
                               "auth_cache_get_token: NULL argument");
     auth_token_dispose(out_token); /* a failure leaves no token behind */
-    char *resource = auth_scope_to_resource(scope_or_resource);
+    char *resource = cache_key(scope_or_resource);
     if (!resource)
         return auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
                               "token cache: out of memory");
@@ -217,7 +227,7 @@ void auth_cache_invalidate(auth_cache *cache, const auth_credential *credential,
 {
     if (!cache || !credential || !scope_or_resource)
         return;
-    char *resource = auth_scope_to_resource(scope_or_resource);
+    char *resource = cache_key(scope_or_resource);
     if (!resource)
         return;
     pthread_mutex_lock(&cache->lock);

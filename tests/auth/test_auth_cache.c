@@ -132,6 +132,7 @@ static void test_scope_and_resource_share_an_entry(void **state)
     cache_fixture *f = *state;
     assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
     assert_string_equal(get(f, ARM "/.default", AUTH_OK), "token-1");
+    assert_string_equal(get(f, ARM "/", AUTH_OK), "token-1");
     assert_string_equal(get(f, "https://storage.azure.com/.default", AUTH_OK), "token-2");
     assert_int_equal(auth_cache_fetch_count(f->cache), 2);
 }
@@ -274,6 +275,33 @@ static void test_one_refresh_at_a_time(void **state)
     assert_int_equal(atomic_load(&f->credential->max_in_flight), 1);
 }
 
+static void test_arm_token_provider(void **state)
+{
+    cache_fixture *f = *state;
+    auth_provider provider = {f->cache, &f->credential->base};
+    arm_token_provider arm = auth_provider_arm(&provider);
+    char *token = NULL;
+    arm_error error;
+    arm_error_init(&error);
+    assert_int_equal(arm.get_token(arm.ctx, ARM "/", &token, &error), ARM_OK);
+    assert_string_equal(token, "token-1");
+    free(token);
+    assert_int_equal(arm.get_token(arm.ctx, ARM "/", &token, &error), ARM_OK);
+    assert_string_equal(token, "token-1");
+    free(token);
+    arm.invalidate(arm.ctx, ARM "/"); /* ARM said 401 */
+    assert_int_equal(arm.get_token(arm.ctx, ARM "/", &token, &error), ARM_OK);
+    assert_string_equal(token, "token-2");
+    free(token);
+    f->credential->fail = true;
+    f->time.now += 3600;
+    token = NULL;
+    assert_int_equal(arm.get_token(arm.ctx, ARM "/", &token, &error), ARM_ERR_AUTH);
+    assert_null(token);
+    assert_non_null(strstr(error.message, "ScriptedCredential: scripted failure"));
+    assert_string_equal(error.code, "unavailable");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +320,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_refresh_in_is_honoured, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_refresh_at_a_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arm_token_provider, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
