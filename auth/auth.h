@@ -181,7 +181,8 @@ typedef enum auth_assertion_algorithm {
 } auth_assertion_algorithm;
 
 /* Service principal with a certificate: a PEM file holding the private key and the
- * certificate (password for an encrypted key, or NULL). The key is read once. */
+ * certificate, or a PKCS#12 (PFX) file (password for an encrypted key / the PFX, or NULL).
+ * The file is read once, when the credential is made. */
 auth_status auth_client_certificate_credential_new(const char *tenant_id, const char *client_id,
                                                    const char *pem_path, const char *password,
                                                    auth_assertion_algorithm algorithm,

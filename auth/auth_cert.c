@@ -1,4 +1,4 @@
-/* auth: service principal with a certificate — a PEM key + certificate, and a client
+/* auth: service principal with a certificate — a PEM (or PKCS#12) key + certificate, and a client
  * assertion JWT signed RS256 (libjwt, x5t) or PS256 (OpenSSL, x5t#S256). */
 #include "auth/auth_int.h"
 
@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -84,11 +85,27 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
     BIO *cert_bio = BIO_new_mem_buf(pem, (int)len);
     X509 *x509 = NULL;
     auth_status status = AUTH_OK;
+    bool is_pem = memmem(pem, len, "-----BEGIN", 10) != NULL;
+    PKCS12 *p12 = NULL;
     if (!key_bio || !cert_bio) {
         status =
             auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory", name);
-    } else if (!(cert->key =
-                     PEM_read_bio_PrivateKey(key_bio, NULL, password_callback, (void *)password))) {
+    } else if (!is_pem && !(p12 = d2i_PKCS12_bio(key_bio, NULL))) {
+        status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
+                                "%s: %s is neither PEM nor PKCS#12 (PFX): %s", name, cert->path,
+                                openssl_reason());
+    } else if (p12 && !PKCS12_parse(p12, password ? password : "", &cert->key, &x509, NULL)) {
+        status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
+                                "%s: cannot open the PKCS#12 file %s (is the password "
+                                "right? AZURE_CLIENT_CERTIFICATE_PASSWORD): %s",
+                                name, cert->path, openssl_reason());
+    } else if (p12 && (!cert->key || !x509)) {
+        status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
+                                "%s: the PKCS#12 file %s must hold a private key and its "
+                                "certificate",
+                                name, cert->path);
+    } else if (!p12 && !(cert->key = PEM_read_bio_PrivateKey(key_bio, NULL, password_callback,
+                                                             (void *)password))) {
         status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
                                 "%s: no readable private key in %s (a PEM file with the key and "
                                 "the certificate is needed%s): %s",
@@ -97,7 +114,7 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
                                          : "; an encrypted key needs "
                                            "AZURE_CLIENT_CERTIFICATE_PASSWORD",
                                 openssl_reason());
-    } else if (!(x509 = PEM_read_bio_X509(cert_bio, NULL, NULL, NULL))) {
+    } else if (!p12 && !(x509 = PEM_read_bio_X509(cert_bio, NULL, NULL, NULL))) {
         status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
                                 "%s: no certificate in %s (the PEM file must hold the "
                                 "certificate as well as the key): %s",
@@ -133,6 +150,7 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
                                "%s: cannot re-encode the private key: %s", name, openssl_reason());
     }
     X509_free(x509);
+    PKCS12_free(p12);
     BIO_free(key_bio);
     BIO_free(cert_bio);
     OPENSSL_cleanse(pem, len);

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -218,6 +219,22 @@ bool fake_write_cert_pem(const char *path, const char *password, bool mismatched
     X509_free(cert);
     EVP_PKEY_free(key);
     EVP_PKEY_free(other);
+    return ok;
+}
+
+bool fake_write_cert_pfx(const char *path, const char *password)
+{
+    EVP_PKEY *key = EVP_RSA_gen(2048);
+    X509 *cert = key ? self_signed(key) : NULL;
+    PKCS12 *p12 =
+        cert ? PKCS12_create(password, "hubagent-test", key, cert, NULL, 0, 0, 0, 0, 0) : NULL;
+    FILE *file = fopen(path, "wb");
+    bool ok = p12 && file && i2d_PKCS12_fp(file, p12) == 1;
+    if (file)
+        fclose(file);
+    PKCS12_free(p12);
+    X509_free(cert);
+    EVP_PKEY_free(key);
     return ok;
 }
 

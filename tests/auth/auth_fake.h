@@ -82,6 +82,9 @@ char *fake_entra_body(const char *access_token, long expires_in);
  * certificate for it. With mismatched, the certificate belongs to another key. */
 bool fake_write_cert_pem(const char *path, const char *password, bool mismatched);
 
+/* The same as a PKCS#12 (PFX) file protected by password. */
+bool fake_write_cert_pfx(const char *path, const char *password);
+
 /* Percent-decodes a form value (malloc'd), and finds a form field in a body (malloc'd). */
 char *fake_form_field(const char *body, const char *name);
 

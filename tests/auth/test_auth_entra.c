@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
@@ -229,11 +230,29 @@ static json_t *verify_assertion(const char *jwt, const char *cert_path, json_t *
 }
 
 static void check_certificate(entra_fixture *f, auth_assertion_algorithm algorithm,
-                              const char *password)
+                              const char *password, bool pfx)
 {
-    char *path = NULL;
-    assert_true(asprintf(&path, "%s/sp.pem", f->dir) > 0);
-    assert_true(fake_write_cert_pem(path, password, false));
+    char *path = NULL, *pem_copy = NULL;
+    assert_true(asprintf(&path, "%s/sp.%s", f->dir, pfx ? "pfx" : "pem") > 0);
+    if (pfx) {
+        assert_true(fake_write_cert_pfx(path, password));
+        /* verify_assertion reads the certificate from a PEM: export one from the PFX */
+        assert_true(asprintf(&pem_copy, "%s/from-pfx.pem", f->dir) > 0);
+        FILE *in = fopen(path, "rb");
+        PKCS12 *p12 = d2i_PKCS12_fp(in, NULL);
+        fclose(in);
+        EVP_PKEY *key = NULL;
+        X509 *cert = NULL;
+        assert_int_equal(PKCS12_parse(p12, password, &key, &cert, NULL), 1);
+        FILE *out = fopen(pem_copy, "w");
+        PEM_write_X509(out, cert);
+        fclose(out);
+        X509_free(cert);
+        EVP_PKEY_free(key);
+        PKCS12_free(p12);
+    } else {
+        assert_true(fake_write_cert_pem(path, password, false));
+    }
     assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
                                                             password, algorithm, &f->options,
                                                             &f->credential, &f->error),
@@ -252,7 +271,7 @@ static void check_certificate(entra_fixture *f, auth_assertion_algorithm algorit
         char *assertion = fake_form_field(body, "client_assertion");
         assert_non_null(assertion);
         json_t *header = NULL;
-        json_t *claims = verify_assertion(assertion, path, &header);
+        json_t *claims = verify_assertion(assertion, pem_copy ? pem_copy : path, &header);
         assert_string_equal(json_string_value(json_object_get(header, "alg")),
                             algorithm == AUTH_ASSERTION_RS256 ? "RS256" : "PS256");
         assert_string_equal(json_string_value(json_object_get(header, "typ")), "JWT");
@@ -272,16 +291,22 @@ static void check_certificate(entra_fixture *f, auth_assertion_algorithm algorit
     free(jtis[0]);
     free(jtis[1]);
     free(path);
+    free(pem_copy);
 }
 
 static void test_certificate_ps256(void **state)
 {
-    check_certificate(*state, AUTH_ASSERTION_PS256, NULL);
+    check_certificate(*state, AUTH_ASSERTION_PS256, NULL, false);
+}
+
+static void test_certificate_pfx(void **state)
+{
+    check_certificate(*state, AUTH_ASSERTION_PS256, FAKE_CERT_PASSWORD, true);
 }
 
 static void test_certificate_rs256_encrypted_key(void **state)
 {
-    check_certificate(*state, AUTH_ASSERTION_RS256, FAKE_CERT_PASSWORD);
+    check_certificate(*state, AUTH_ASSERTION_RS256, FAKE_CERT_PASSWORD, false);
 }
 
 static void test_certificate_problems_are_named(void **state)
@@ -309,12 +334,19 @@ static void test_certificate_problems_are_named(void **state)
     fake_report_error(&f->error);
     assert_non_null(strstr(f->error.message, "password"));
     assert_null(strstr(f->error.message, "wrong-password"));
+    assert_true(fake_write_cert_pfx(path, FAKE_CERT_PASSWORD));
+    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
+                                                            "wrong-password", AUTH_ASSERTION_PS256,
+                                                            &f->options, &c, &f->error),
+                     AUTH_INVALID_ARGUMENT);
+    fake_report_error(&f->error);
+    assert_non_null(strstr(f->error.message, "PKCS#12"));
     assert_int_equal(test_write_file(path, "not a pem", 9), 0);
     assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path, NULL,
                                                             AUTH_ASSERTION_PS256, &f->options, &c,
                                                             &f->error),
                      AUTH_INVALID_ARGUMENT);
-    assert_non_null(strstr(f->error.message, "no readable private key"));
+    assert_non_null(strstr(f->error.message, "neither PEM nor PKCS#12"));
     assert_null(c);
     free(path);
 }
@@ -372,6 +404,7 @@ int main(void)
         T(test_bad_settings_are_named),
         T(test_certificate_ps256),
         T(test_certificate_rs256_encrypted_key),
+        T(test_certificate_pfx),
         T(test_certificate_problems_are_named),
         T(test_workload_identity_reads_file_each_time),
     };
