@@ -8,6 +8,7 @@
 static const agent_command commands[] = {
     {"settings", "validate the hub's settings.json and show its scopes", agent_cli_settings},
     {"config", "show the effective configuration and where each value came from", agent_cli_config},
+    {"auth", "check which credential is used and that it gets an ARM token", agent_cli_auth},
 };
 
 static void print_usage(FILE *out)

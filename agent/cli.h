@@ -46,6 +46,7 @@ int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switc
 int agent_cli_has_switch(const agent_cli_args *args, const char *name);
 
 int agent_cli_config(int argc, char **argv);
+int agent_cli_auth(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
 

@@ -63,9 +63,14 @@ static bool valid_api_version(const char *v, char *why, size_t n)
 
 static bool valid_credential(const char *v, char *why, size_t n)
 {
-    static const char *const choices[] = {"default",           "managed-identity",
-                                          "client-secret",     "client-certificate",
-                                          "workload-identity", NULL};
+    static const char *const choices[] = {"auto",
+                                          "client-secret",
+                                          "client-certificate",
+                                          "workload-identity",
+                                          "app-service",
+                                          "msi-legacy",
+                                          "imds",
+                                          NULL};
     return one_of(v, choices, why, n);
 }
 
@@ -207,10 +212,10 @@ static const option_row options[AGENT_OPTION_COUNT] = {
     [AGENT_OPTION_CA_BUNDLE] = {{"ca-bundle", "HUBAGENT_CA_BUNDLE", NULL, false,
                                  "extra CA certificates (PEM) to trust; verification stays on"},
                                 NULL},
-    [AGENT_OPTION_CREDENTIAL] = {{"credential", "HUBAGENT_CREDENTIAL", "default", false,
-                                  "which credential: default (the Azure SDK chain), "
-                                  "managed-identity, client-secret, client-certificate, "
-                                  "workload-identity"},
+    [AGENT_OPTION_CREDENTIAL] = {{"credential", "HUBAGENT_CREDENTIAL", "auto", false,
+                                  "which credential: auto (the Azure SDKs' chain), client-secret, "
+                                  "client-certificate, workload-identity, app-service, msi-legacy, "
+                                  "imds"},
                                  valid_credential},
     [AGENT_OPTION_FOCUS_VERSION] = {{"focus-version", "HUBAGENT_FOCUS_VERSION", "1.0r2", false,
                                      "FOCUS dataset version of the cost exports"},
