@@ -94,6 +94,17 @@ char *agent_desired_root_folder(const char *scope)
     return folder;
 }
 
+bool agent_desired_is_hub_export(const char *hub_name, const char *name)
+{
+    size_t hub_length = strlen(hub_name);
+    if (strncasecmp(name, hub_name, hub_length) != 0)
+        return false;
+    for (size_t k = 0; k < sizeof export_kinds / sizeof export_kinds[0]; k++)
+        if (strcasecmp(name + hub_length, export_kinds[k].suffix) == 0)
+            return true;
+    return false;
+}
+
 static bool hub_name_ok(const char *name)
 {
     if (name == NULL || name[0] == '\0' || strlen(name) > 64)

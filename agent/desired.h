@@ -62,6 +62,10 @@ agent_desired_status agent_desired_for_scope(const settings_scope *scope,
                                              size_t why_size);
 void agent_desired_set_dispose(agent_desired_set *set);
 
+/* True when `name` is lower(hub_name) followed by one of the suffixes of the
+ * hub's exports: an export this hub owns, whatever this run wants. */
+bool agent_desired_is_hub_export(const char *hub_name, const char *name);
+
 /* Where Cost Management writes a scope's files under msexports: the scope
  * without its leading "/", with ":" (refused by Cost Management in paths,
  * present in every MCA id) replaced by "-", which keeps it unique. Malloc'd. */
