@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_EXTRA (ARM_SIGNER_MAX_HEADERS + 2)
+
 typedef struct item {
     arm_http_exchange *out;
     const arm_http_request *request;
     arm_http_request wrapped;
     arm_http_header *headers;
-    char *token;
+    arm_http_field extra[MAX_EXTRA]; /* added per try: client id, Authorization, signature */
+    size_t extra_count;
+    char client_request_id[37];
     char key[256];
     int attempts;
     double first_try;
@@ -20,51 +24,96 @@ typedef struct item {
     bool done;
 } item;
 
-static void wipe_token(item *it)
+/* Frees what prepare() added, wiping values: they may hold tokens or signatures. */
+static void wipe_extra(item *it)
 {
-    if (it->token != NULL) {
-        explicit_bzero(it->token, strlen(it->token));
-        free(it->token);
-        it->token = NULL;
+    for (size_t i = 0; i < it->extra_count; i++) {
+        if (it->extra[i].value != NULL)
+            explicit_bzero(it->extra[i].value, strlen(it->extra[i].value));
+        free(it->extra[i].name);
+        free(it->extra[i].value);
     }
-    if (it->headers != NULL) {
-        const char *auth = it->headers[it->wrapped.header_count - 1].value;
-        explicit_bzero((char *)auth, strlen(auth));
-        free((char *)auth);
-        free(it->headers);
-        it->headers = NULL;
-    }
+    it->extra_count = 0;
+    free(it->headers);
+    it->headers = NULL;
 }
 
-/* Builds the request to send: the caller's, plus Authorization when tokens are in use. */
+static arm_status add_extra(item *it, const char *name, const char *prefix, const char *value,
+                            arm_error *err)
+{
+    size_t len = strlen(prefix) + strlen(value) + 1;
+    arm_http_field *f = &it->extra[it->extra_count];
+    f->name = strdup(name);
+    f->value = malloc(len);
+    if (f->name == NULL || f->value == NULL) {
+        free(f->name);
+        free(f->value);
+        return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory building headers");
+    }
+    snprintf(f->value, len, "%s%s", prefix, value);
+    it->extra_count++;
+    return ARM_OK;
+}
+
+/* Rebuilds the header array: the caller's headers, then the extra ones. */
+static arm_status link_headers(item *it, arm_error *err)
+{
+    size_t n = it->request->header_count;
+    free(it->headers);
+    it->headers = calloc(n + it->extra_count, sizeof *it->headers);
+    if (it->headers == NULL)
+        return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory building headers");
+    if (n > 0)
+        memcpy(it->headers, it->request->headers, n * sizeof *it->headers);
+    for (size_t i = 0; i < it->extra_count; i++) {
+        it->headers[n + i].name = it->extra[i].name;
+        it->headers[n + i].value = it->extra[i].value;
+    }
+    it->wrapped.headers = it->headers;
+    it->wrapped.header_count = n + it->extra_count;
+    return ARM_OK;
+}
+
+/* Builds the request for one try: the caller's, plus x-ms-client-request-id (the same on
+ * every try), a bearer token and/or a signature over exactly what is sent. */
 static arm_status prepare(const arm_pipeline *p, item *it, arm_error *err)
 {
     it->wrapped = *it->request;
-    if (p->tokens == NULL)
+    if (it->client_request_id[0] == '\0') {
+        if (it->request->client_request_id != NULL)
+            snprintf(it->client_request_id, sizeof it->client_request_id, "%s",
+                     it->request->client_request_id);
+        else
+            arm_http_new_guid(it->client_request_id);
+    }
+    it->wrapped.client_request_id = it->client_request_id;
+    if (p->tokens == NULL && p->signer == NULL)
         return ARM_OK;
-    arm_status st = p->tokens->get_token(p->tokens->ctx, p->resource, &it->token, err);
-    if (st != ARM_OK || it->token == NULL) {
-        if (err != NULL && err->status == ARM_OK)
-            arm_error_set(err, ARM_ERR_AUTH, "no token for %s", p->resource);
-        return ARM_ERR_AUTH;
+    /* The signer must see the id header the transport will add, so it is added here. */
+    arm_status st = add_extra(it, "x-ms-client-request-id", "", it->client_request_id, err);
+    if (st == ARM_OK && p->tokens != NULL) {
+        char *token = NULL;
+        st = p->tokens->get_token(p->tokens->ctx, p->resource, &token, err);
+        if (st == ARM_OK && token == NULL)
+            st = arm_error_set(err, ARM_ERR_AUTH, "no token for %s", p->resource);
+        if (st == ARM_OK)
+            st = add_extra(it, "Authorization", "Bearer ", token, err);
+        if (token != NULL) {
+            explicit_bzero(token, strlen(token));
+            free(token);
+        }
     }
-    size_t n = it->request->header_count;
-    it->headers = calloc(n + 1, sizeof *it->headers);
-    size_t len = strlen(it->token) + 8;
-    char *value = it->headers != NULL ? malloc(len) : NULL;
-    if (value == NULL) {
-        free(it->headers);
-        it->headers = NULL;
-        return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory building headers");
+    if (st == ARM_OK)
+        st = link_headers(it, err);
+    if (st == ARM_OK && p->signer != NULL) {
+        size_t added = 0;
+        st =
+            p->signer->sign(p->signer->ctx, &it->wrapped, it->extra + it->extra_count, &added, err);
+        it->extra_count += added <= ARM_SIGNER_MAX_HEADERS ? added : 0;
+        if (st == ARM_OK)
+            st = link_headers(it, err);
     }
-    snprintf(value, len, "Bearer %s", it->token);
-    if (n > 0)
-        memcpy(it->headers, it->request->headers, n * sizeof *it->headers);
-    it->headers[n].name = "Authorization";
-    it->headers[n].value = value;
-    it->wrapped.headers = it->headers;
-    it->wrapped.header_count = n + 1;
-    return ARM_OK;
+    return st;
 }
 
 /* Decides what happens to a finished try; returns true when the item is finished. */
@@ -84,7 +133,9 @@ static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
         return false;
     }
     double delay = 0;
-    if (x->status == ARM_OK ||
+    /* Bytes already handed to a sink that cannot start over make a retry unsafe. */
+    bool sink_dirty = x->response.streamed_bytes > 0 && it->request->response_rewind == NULL;
+    if (x->status == ARM_OK || sink_dirty ||
         !arm_retry_decide(rp, it->request->method, x->status, &x->response, it->attempts,
                           rp->clock.random(rp->clock.ctx), now, &delay))
         return true;
@@ -120,7 +171,7 @@ static arm_status run_round(const arm_pipeline *p, const arm_retry_policy *rp, i
     double now = rp->clock.now(rp->clock.ctx);
     for (size_t k = 0; k < n; k++) {
         item *it = &items[ready[k]];
-        wipe_token(it);
+        wipe_extra(it);
         if (st != ARM_OK || settle(p, rp, it, &xs[k], now)) {
             it->done = true;
             arm_http_response_dispose(&it->out->response);
@@ -204,7 +255,7 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
             left -= items[ready[k]].done ? 1 : 0;
     }
     for (size_t i = 0; i < count; i++)
-        wipe_token(&items[i]);
+        wipe_extra(&items[i]);
     free(items);
     free(ready);
     return st;

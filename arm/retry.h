@@ -45,13 +45,24 @@ bool arm_retry_decide(const arm_retry_policy *policy, const char *method, arm_st
                       const arm_http_response *response, int failed, double random01, double now,
                       double *out_delay);
 
-/* Everything a call needs besides the request. tokens/pacer/retry may be NULL. */
+/* Signs a request right before each try (Shared Key): appends up to ARM_SIGNER_MAX_HEADERS
+ * malloc'd name/value pairs (e.g. x-ms-date, Authorization) to out, setting *out_count.
+ * request->headers already include x-ms-client-request-id. */
+#define ARM_SIGNER_MAX_HEADERS 3
+typedef struct arm_request_signer {
+    void *ctx;
+    arm_status (*sign)(void *ctx, const arm_http_request *request, arm_http_field *out,
+                       size_t *out_count, arm_error *err);
+} arm_request_signer;
+
+/* Everything a call needs besides the request. Every pointer but http may be NULL. */
 typedef struct arm_pipeline {
     arm_http_client *http;
     const arm_retry_policy *retry;    /* NULL = arm_retry_policy_default() */
     arm_pacer *pacer;                 /* NULL = no client-side pacing */
     const arm_token_provider *tokens; /* NULL = send no Authorization header */
     const char *resource;             /* token resource, e.g. "https://management.azure.com/" */
+    const arm_request_signer *signer; /* NULL = no signature */
 } arm_pipeline;
 
 /* Sends with pacing, a bearer token (one fresh token after a 401), and retries. pacer_key
