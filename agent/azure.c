@@ -62,6 +62,7 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
     arm_http_options http = arm_http_options_default();
     http.ca_bundle_path = agent_config_get(config, AGENT_OPTION_CA_BUNDLE);
     http.max_in_flight = agent_config_get_int(config, AGENT_OPTION_CONCURRENCY);
+    azure->http_options = http;
     arm_status status = arm_http_client_new(&http, &azure->http, err);
     arm_pacer_options pacing = arm_pacer_options_default();
     if (status == ARM_OK)

@@ -10,6 +10,7 @@
 #include "settings/settings.h"
 
 typedef struct agent_azure {
+    arm_http_options http_options; /* for workers' own clients; strings borrowed from config */
     arm_http_client *http;
     arm_pacer *pacer;
     auth_credential *credential;

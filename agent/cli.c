@@ -8,6 +8,8 @@
 static const agent_command commands[] = {
     {"settings", "validate the hub's settings.json and show its scopes", agent_cli_settings},
     {"config", "show the effective configuration and where each value came from", agent_cli_config},
+    {"plan", "show what reconciling the exports would change", agent_cli_plan},
+    {"run", "create and repair every scope's exports (--once)", agent_cli_run},
     {"auth", "check which credential is used and that it gets an ARM token", agent_cli_auth},
 };
 

@@ -47,6 +47,8 @@ int agent_cli_has_switch(const agent_cli_args *args, const char *name);
 
 int agent_cli_config(int argc, char **argv);
 int agent_cli_auth(int argc, char **argv);
+int agent_cli_plan(int argc, char **argv);
+int agent_cli_run(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
 
