@@ -137,9 +137,11 @@ void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *r
             mock_reply_arm_error(reply, 400, "InvalidRequestContent", "admin: %s", error.message);
         else
             mock_reply_json(reply, 200,
-                            json_pack("{s:i, s:i, s:s}", "queued_ms", (int)server->runs.queued_ms,
-                                      "in_progress_ms", (int)server->runs.in_progress_ms,
-                                      "outcome", server->runs.outcome));
+                            json_pack("{s:i, s:i, s:s, s:i, s:i}", "queued_ms",
+                                      (int)server->runs.queued_ms, "in_progress_ms",
+                                      (int)server->runs.in_progress_ms, "outcome",
+                                      server->runs.outcome, "rows", (int)server->runs.rows,
+                                      "max_rows_per_file", (int)server->runs.max_rows_per_file));
         json_decref(body);
     } else if (strcmp(path, "/admin/tokens") == 0 && (get || put)) {
         json_t *body = put ? body_json(request, reply) : NULL;

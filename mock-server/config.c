@@ -451,9 +451,14 @@ mock_status mock_runs_parse(json_t *json, mock_run_config *r, mock_error *error)
     if (json == NULL)
         return MOCK_OK;
     double queued = (double)r->queued_ms, progress = (double)r->in_progress_ms;
+    double rows = (double)r->rows, per_file = (double)r->max_rows_per_file;
     if (!get_number(json, "queued_ms", "runs", &queued, error) ||
-        !get_number(json, "in_progress_ms", "runs", &progress, error))
+        !get_number(json, "in_progress_ms", "runs", &progress, error) ||
+        !get_number(json, "rows", "runs", &rows, error) ||
+        !get_number(json, "max_rows_per_file", "runs", &per_file, error))
         return MOCK_ERROR_CONFIG;
+    r->rows = rows < 1 ? 1 : (long)rows;
+    r->max_rows_per_file = (long)per_file;
     const char *outcome = json_string_value(json_object_get(json, "outcome"));
     if (outcome != NULL) {
         const char *allowed[] = {"Completed", "Failed", "Timeout", "DataNotAvailable",
@@ -491,6 +496,7 @@ static void set_defaults(mock_config *config)
     config->runs.queued_ms = 200;
     config->runs.in_progress_ms = 300;
     config->runs.outcome = strdup("Completed");
+    config->runs.rows = 100;
 }
 
 static bool parse_root(mock_config *config, json_t *root, mock_error *error);

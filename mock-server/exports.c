@@ -51,6 +51,7 @@ static void free_run(mock_export_run *run)
     free(run->from);
     free(run->to);
     free(run->forced_outcome);
+    free(run->failure);
     json_decref(run->settings);
 }
 

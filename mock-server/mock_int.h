@@ -94,6 +94,8 @@ typedef struct mock_run_config {
     long queued_ms;
     long in_progress_ms;
     char *outcome; /* Completed, Failed, Timeout, DataNotAvailable */
+    long rows;     /* data rows a landed run writes */
+    long max_rows_per_file; /* 0 = one file */
 } mock_run_config;
 
 typedef struct mock_config {
@@ -233,7 +235,9 @@ typedef struct mock_export_run {
     char *to;
     char *forced_outcome; /* set by a fault, or NULL for the configured outcome */
     json_t *settings;     /* export properties at submit time */
-    bool landed;
+    bool landing;         /* the landing thread is uploading its files */
+    bool landed;          /* files uploaded (or the attempt failed: see failure) */
+    char *failure;        /* why landing failed, shown as the run's error */
 } mock_export_run;
 
 typedef struct mock_export {
@@ -283,6 +287,10 @@ struct mock_server {
     mock_throttle_config throttle;
     mock_run_config runs;
     long token_lifetime_s;
+    pthread_t landing_thread;
+    pthread_cond_t wake;
+    bool landing_started;
+    bool stopping;
 };
 
 double mock_now(const mock_server *server);
@@ -311,6 +319,15 @@ void mock_exports_handle(mock_server *server, mock_request *request, mock_reply 
 void mock_exports_clear(mock_server *server);
 json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_export_run *run);
 const char *mock_run_status(mock_server *server, mock_export_run *run);
+/* {rootFolderPath}/{exportName}/{YYYYMMDD-YYYYMMDD}/{runId}: where a run's files go. */
+void mock_run_folder(const mock_export *export, const mock_export_run *run, char *out,
+                     size_t size);
+/* "Landing" when the run is done and its files must still be uploaded. */
+const char *mock_run_phase(mock_server *server, mock_export_run *run);
+
+/* landing.c: the thread that uploads completed runs' files to their storage account. */
+bool mock_landing_start(mock_server *server);
+void mock_landing_stop(mock_server *server);
 
 /* validate.c: fills in the service defaults, or answers 400 and returns false. */
 bool mock_export_validate(mock_server *server, const mock_scope *scope, const char *api_version,

@@ -471,6 +471,11 @@ mock_status mock_server_new(const mock_options *options, mock_server **out_serve
         mock_server_free(server);
         return MOCK_ERROR_LISTEN;
     }
+    if (!mock_landing_start(server)) {
+        mock_error_set(error, "cannot start the landing thread");
+        mock_server_free(server);
+        return MOCK_ERROR_MEMORY;
+    }
     *out_server = server;
     return MOCK_OK;
 }
@@ -479,6 +484,7 @@ void mock_server_free(mock_server *server)
 {
     if (server == NULL)
         return;
+    mock_landing_stop(server);
     if (server->tls_daemon)
         MHD_stop_daemon(server->tls_daemon);
     if (server->imds_daemon)
