@@ -186,6 +186,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *userp)
         t->decided = true;
     }
     if (t->stream) {
+        t->resp->streamed_bytes += len;
         if (t->req->response_write(t->req->response_ctx, data, len) != 0) {
             t->callback_abort = true;
             return 0;
@@ -271,7 +272,11 @@ static arm_status transfer_setup(transfer *t)
     const arm_http_request *r = t->req;
     const arm_http_options *o = &t->client->opts;
     arm_error_set_request(t->err, r->method, r->url);
-    arm_http_new_guid(t->resp->client_request_id);
+    if (r->client_request_id != NULL)
+        snprintf(t->resp->client_request_id, sizeof t->resp->client_request_id, "%s",
+                 r->client_request_id);
+    else
+        arm_http_new_guid(t->resp->client_request_id);
     snprintf(t->err->client_request_id, sizeof t->err->client_request_id, "%s",
              t->resp->client_request_id);
     if (r->method == NULL || r->url == NULL || (r->body != NULL && r->body_read != NULL))
@@ -282,12 +287,29 @@ static arm_status transfer_setup(transfer *t)
                                          : o->max_response_bytes;
     if (r->body_read != NULL && r->body_rewind != NULL && r->body_rewind(r->body_ctx) != 0)
         return arm_error_set(t->err, ARM_ERR_CALLBACK, "request body could not be rewound");
+    if (r->response_write != NULL && r->response_rewind != NULL &&
+        r->response_rewind(r->response_ctx) != 0)
+        return arm_error_set(t->err, ARM_ERR_CALLBACK, "reply sink could not be rewound");
     CURL *e = t->easy = curl_easy_init();
     if (e == NULL)
         return arm_error_set(t->err, ARM_ERR_NO_MEMORY, "curl_easy_init failed");
-    arm_status st = add_header(t, "x-ms-client-request-id", t->resp->client_request_id);
-    for (size_t i = 0; st == ARM_OK && i < r->header_count; i++)
-        st = add_header(t, r->headers[i].name, r->headers[i].value ? r->headers[i].value : "");
+    arm_status st = ARM_OK;
+    bool has_id = false;
+    for (size_t i = 0; st == ARM_OK && i < r->header_count; i++) {
+        const char *v = r->headers[i].value ? r->headers[i].value : "";
+        if (r->headers[i].name != NULL &&
+            strcasecmp(r->headers[i].name, "x-ms-client-request-id") == 0) {
+            /* Already there (a signature covers it): report that one. */
+            has_id = true;
+            snprintf(t->resp->client_request_id, sizeof t->resp->client_request_id, "%s", v);
+            snprintf(t->err->client_request_id, sizeof t->err->client_request_id, "%s", v);
+        }
+        st = r->headers[i].name == NULL ? arm_error_set(t->err, ARM_ERR_INVALID_ARGUMENT,
+                                                        "request header %zu has no name", i)
+                                        : add_header(t, r->headers[i].name, v);
+    }
+    if (st == ARM_OK && !has_id)
+        st = add_header(t, "x-ms-client-request-id", t->resp->client_request_id);
     /* No "Expect: 100-continue" round trip: Azure answers uploads promptly anyway. */
     if (st == ARM_OK && t->headers != NULL && curl_slist_append(t->headers, "Expect:") == NULL)
         st = arm_error_set(t->err, ARM_ERR_NO_MEMORY, "out of memory adding header");

@@ -73,8 +73,10 @@ typedef struct arm_http_request {
      * the error parser), else into arm_http_response.body up to max_response_bytes. */
     arm_http_write_fn response_write;
     void *response_ctx;
-    size_t max_response_bytes; /* 0 = client default */
-    long total_timeout_ms;     /* 0 = client default, -1 = none (streams rely on low-speed) */
+    arm_http_rewind_fn response_rewind; /* lets a streamed reply be retried (truncate sink) */
+    size_t max_response_bytes;          /* 0 = client default */
+    long total_timeout_ms;         /* 0 = client default, -1 = none (streams rely on low-speed) */
+    const char *client_request_id; /* NULL = a fresh GUID; set when a signature covers it */
 } arm_http_request;
 
 typedef struct arm_http_field {
@@ -90,6 +92,7 @@ typedef struct arm_http_response {
     char *body; /* NUL-terminated; NULL when streamed or empty */
     size_t body_len;
     bool request_sent;          /* false when the request surely never reached the server */
+    uint64_t streamed_bytes;    /* body bytes handed to response_write */
     char client_request_id[40]; /* the x-ms-client-request-id we sent */
     double elapsed_s;
 } arm_http_response;
