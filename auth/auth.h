@@ -214,6 +214,8 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
                                  auth_error *error);
 void auth_cache_invalidate(auth_cache *cache, const auth_credential *credential,
                            const char *scope_or_resource);
+/* Where to say that a refresh failed while the cached token was still used (NULL = silent). */
+void auth_cache_set_log(auth_cache *cache, auth_log_fn log, void *log_ctx);
 /* How many times the cache asked the credential (for tests and `auth check`). */
 unsigned long auth_cache_fetch_count(const auth_cache *cache);
 

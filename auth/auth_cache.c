@@ -31,6 +31,8 @@ struct auth_cache {
     auth_clock_fn clock;
     void *clock_ctx;
     atomic_ulong fetches;
+    auth_log_fn log;
+    void *log_ctx;
 };
 
 static int64_t cache_now(const auth_cache *cache)
@@ -70,6 +72,16 @@ void auth_cache_free(auth_cache *cache)
     }
     pthread_mutex_destroy(&cache->lock);
     free(cache);
+}
+
+void auth_cache_set_log(auth_cache *cache, auth_log_fn log, void *log_ctx)
+{
+    if (!cache)
+        return;
+    pthread_mutex_lock(&cache->lock);
+    cache->log = log;
+    cache->log_ctx = log_ctx;
+    pthread_mutex_unlock(&cache->lock);
 }
 
 unsigned long auth_cache_fetch_count(const auth_cache *cache)
@@ -213,6 +225,15 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
         /* Refreshing ahead failed but the old token still works: use it, retry later. */
         entry->retry_not_before = now + AUTH_REFRESH_RETRY_SECONDS;
         status = auth_token_copy(&entry->token, out_token, error);
+        if (cache->log) {
+            char line[sizeof(fetch_error.message) + 160];
+            snprintf(line, sizeof(line),
+                     "token refresh for %s failed, still using the cached token (expires in "
+                     "%lld s), next try in %d s: %s",
+                     entry->resource, (long long)(entry->token.expires_on - now),
+                     AUTH_REFRESH_RETRY_SECONDS, fetch_error.message);
+            cache->log(cache->log_ctx, line);
+        }
     } else if (error) {
         *error = fetch_error;
     }

@@ -155,8 +155,16 @@ static void test_failed_refresh_keeps_valid_token_and_waits(void **state)
     assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
     f->time.now += 3400; /* inside the refresh window, token still valid for 200 s */
     f->credential->fail = true;
+    fake_log log = {0};
+    auth_cache_set_log(f->cache, fake_log_line, &log);
     assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
     assert_int_equal(auth_cache_fetch_count(f->cache), 2);
+    assert_non_null(log.text);
+    assert_non_null(strstr(log.text, "token refresh for https://management.azure.com failed, "
+                                     "still using the cached token (expires in 200 s)"));
+    assert_non_null(strstr(log.text, "ScriptedCredential: scripted failure"));
+    auth_cache_set_log(f->cache, NULL, NULL);
+    fake_log_dispose(&log);
     f->time.now += 10; /* no new attempt for 30 s */
     assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
     assert_int_equal(auth_cache_fetch_count(f->cache), 2);
