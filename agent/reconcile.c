@@ -1,23 +1,12 @@
 /* Reconciling exports: one list call per scope, a plan, and writes only for
  * what differs — a PUT with the current eTag (a 412 re-reads and retries
- * once), fields the agent does not manage kept as they are. Scopes run on a
- * few worker threads, each with its own HTTP client, sharing the process's
- * pacer and token cache, so one slow or failing scope never holds the rest. */
+ * once), fields the agent does not manage kept as they are. Scopes run on
+ * the worker pool, so one slow or failing scope never holds the rest. */
 #include "agent/reconcile.h"
-#include "arm/exports.h"
+#include "agent/pool.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct shared_work {
-    agent_azure *azure;
-    const settings *value;
-    const agent_reconcile_options *options;
-    agent_scope_result *results;
-    atomic_size_t next;
-} shared_work;
 
 /* An export as ARM listed it, as JSON: the body form plus its name. */
 static json_t *export_json(const arm_export *item, arm_error *err)
@@ -161,39 +150,24 @@ static void reconcile_scope(arm_exports_client *client, const settings_scope *sc
     agent_desired_set_dispose(&desired);
 }
 
-static void *worker(void *argument)
+typedef struct reconcile_work {
+    const settings *value;
+    const agent_reconcile_options *options;
+    agent_scope_result *results;
+} reconcile_work;
+
+static void reconcile_item(void *ctx, size_t item, arm_exports_client *client,
+                           arm_status setup_status, const arm_error *setup_error)
 {
-    shared_work *work = argument;
-    agent_azure *azure = work->azure;
-    arm_http_client *http = NULL;
-    arm_exports_client *client = NULL;
-    arm_error error;
-    arm_error_init(&error);
-    arm_status status = arm_http_client_new(&azure->http_options, &http, &error);
-    if (status == ARM_OK) {
-        arm_exports_options options = arm_exports_options_default();
-        options.endpoint = azure->arm_endpoint;
-        options.api_version = azure->api_version;
-        options.resource = azure->arm.resource;
-        options.tokens = &azure->tokens;
-        options.pacer = azure->pacer;
-        status = arm_exports_client_new(http, &options, &client, &error);
+    reconcile_work *work = ctx;
+    agent_scope_result *result = &work->results[item];
+    if (client == NULL) {
+        result->status = setup_status;
+        result->error = *setup_error;
+        result->plan.scope = strdup(work->value->scopes[item].scope);
+        return;
     }
-    for (;;) {
-        size_t i = atomic_fetch_add(&work->next, 1);
-        if (i >= work->value->scope_count)
-            break;
-        if (status != ARM_OK) {
-            work->results[i].status = status;
-            work->results[i].error = error;
-            work->results[i].plan.scope = strdup(work->value->scopes[i].scope);
-            continue;
-        }
-        reconcile_scope(client, &work->value->scopes[i], work->options, &work->results[i]);
-    }
-    arm_exports_client_free(client);
-    arm_http_client_free(http);
-    return NULL;
+    reconcile_scope(client, &work->value->scopes[item], work->options, result);
 }
 
 arm_status agent_reconcile(agent_azure *azure, const settings *value,
@@ -203,26 +177,10 @@ arm_status agent_reconcile(agent_azure *azure, const settings *value,
     *out_results = NULL;
     size_t count = value->scope_count;
     agent_scope_result *results = calloc(count ? count : 1, sizeof *results);
-    size_t threads = (size_t)(options->concurrency > 0 ? options->concurrency : 1);
-    if (threads > count)
-        threads = count ? count : 1;
-    pthread_t *ids = calloc(threads, sizeof *ids);
-    if (results == NULL || ids == NULL) {
-        free(results);
-        free(ids);
+    if (results == NULL)
         return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
-    }
-    shared_work work = {.azure = azure, .value = value, .options = options, .results = results};
-    atomic_init(&work.next, 0);
-    size_t started = 0;
-    for (; started < threads; started++)
-        if (pthread_create(&ids[started], NULL, worker, &work) != 0)
-            break;
-    if (started == 0)
-        worker(&work); /* no thread could start: do the work here */
-    for (size_t t = 0; t < started; t++)
-        pthread_join(ids[t], NULL);
-    free(ids);
+    reconcile_work work = {.value = value, .options = options, .results = results};
+    agent_pool_run(azure, count, options->concurrency, reconcile_item, &work);
     *out_results = results;
     return ARM_OK;
 }
