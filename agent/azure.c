@@ -65,6 +65,9 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
     azure->http_options = http;
     arm_status status = arm_http_client_new(&http, &azure->http, err);
     arm_pacer_options pacing = arm_pacer_options_default();
+    /* Cost Management allows about 100 calls per 5 minutes per scope and client:
+     * spend at most 60 at once, then a third of a call a second. */
+    pacing.cost_management = (arm_pacer_limits){60, 1.0 / 3.0};
     if (status == ARM_OK)
         status = arm_pacer_new(&pacing, &azure->pacer, err);
     if (status == ARM_OK)

@@ -2,6 +2,9 @@
  * scope's exports once, and show (plan) or make (run) the changes. */
 #include "agent/cli.h"
 #include "agent/reconcile.h"
+#include "agent/runs.h"
+
+#include <time.h>
 
 #include <string.h>
 
@@ -17,10 +20,17 @@ static const char plan_usage[] =
     "would change, 2 when something would, 1 when it could not find out.\n";
 
 static const char run_usage[] =
-    "usage: hubagent run --once [--prune] [--json] [--OPTION VALUE]...\n\n"
-    "Creates and repairs every scope's exports (only what differs is written).\n"
-    "Exit 0 when every scope is right, 3 when some scopes failed (the others were\n"
-    "done), 1 when it could not start.\n";
+    "usage: hubagent run --once [--prune] [--tick daily|monthly] [--no-runs]\n"
+    "                           [--OPTION VALUE]...\n\n"
+    "Creates and repairs every scope's exports (only what differs is written), then\n"
+    "runs what the hub's schedule says is due: each scope's daily exports once per\n"
+    "daily tick, its monthly exports once per monthly tick, never while the previous\n"
+    "run of an export is still going. Runs are recorded in the state and followed\n"
+    "through run history (--watch seconds now, the rest on the next run).\n"
+    "  --tick T    fire tick T now, whatever the schedule says\n"
+    "  --no-runs   only reconcile the exports\n"
+    "Exit 0 when everything is right, 3 when some scopes, triggers or runs failed\n"
+    "(the others were done), 1 when it could not start.\n";
 
 /* Everything both commands need before they touch a scope. */
 typedef struct session {
@@ -159,9 +169,70 @@ int agent_cli_plan(int argc, char **argv)
     return rc;
 }
 
+static size_t reconcile_and_report(session *s)
+{
+    agent_scope_result *results = NULL;
+    arm_error error;
+    arm_error_init(&error);
+    agent_reconcile(s->azure, s->value, &s->options, &results, &error);
+    size_t created = 0, updated = 0, deleted = 0;
+    for (size_t i = 0; i < s->value->scope_count; i++) {
+        const agent_scope_result *r = &results[i];
+        created += r->created;
+        updated += r->updated;
+        deleted += r->deleted;
+        if (r->status == ARM_OK)
+            printf("%s: %zu created, %zu updated, %zu deleted\n", r->plan.scope, r->created,
+                   r->updated, r->deleted);
+    }
+    size_t failed = report_failures(results, s->value->scope_count);
+    printf("Exports: %zu scopes, %zu failed; %zu exports created, %zu updated, %zu deleted.\n",
+           s->value->scope_count, failed, created, updated, deleted);
+    agent_reconcile_results_free(results, s->value->scope_count);
+    return failed;
+}
+
+/* Fires the due ticks (or the forced one) and follows the runs. Returns the
+ * number of failures (triggers and runs). */
+static size_t run_ticks(session *s, agent_state *state, const char *forced)
+{
+    agent_schedule schedule;
+    char why[256];
+    if (!agent_schedule_parse(agent_config_get(&s->config, AGENT_OPTION_DAILY_SCHEDULE),
+                              agent_config_get(&s->config, AGENT_OPTION_MONTHLY_SCHEDULE),
+                              agent_config_get(&s->config, AGENT_OPTION_TIME_ZONE), &schedule, why,
+                              sizeof why)) {
+        fprintf(stderr, "hubagent: %s\n", why);
+        return 1;
+    }
+    agent_runs_options options = {
+        .desired = s->options.desired,
+        .concurrency = s->options.concurrency,
+        .watch_seconds = agent_config_get_int(&s->config, AGENT_OPTION_WATCH),
+        .poll_seconds = agent_config_get_int(&s->config, AGENT_OPTION_POLL_INTERVAL)};
+    agent_runs_report report = {0};
+    arm_error error;
+    arm_error_init(&error);
+    time_t now = time(NULL);
+    for (int t = AGENT_TICK_DAILY; t <= AGENT_TICK_MONTHLY; t++) {
+        agent_tick tick = (agent_tick)t;
+        if (forced != NULL && strcasecmp(forced, agent_tick_name(tick)) != 0)
+            continue;
+        time_t at = forced ? now : agent_schedule_previous(&schedule, tick, now);
+        agent_runs_tick(s->azure, state, s->value, &options, tick, at, &report, &error);
+    }
+    agent_runs_watch(s->azure, state, &options, &report, &error);
+    printf("Runs: %zu triggered, %zu already ran this tick, %zu skipped (previous run still "
+           "going), %zu not triggered; %zu completed, %zu no data, %zu failed, %zu still "
+           "running.\n",
+           report.triggered, report.already_ran, report.skipped_running, report.trigger_failed,
+           report.completed, report.no_data, report.failed, report.unfinished);
+    return report.trigger_failed + report.failed;
+}
+
 int agent_cli_run(int argc, char **argv)
 {
-    static const char *const switches[] = {"once", "prune", "json", "help", NULL};
+    static const char *const switches[] = {"once", "prune", "no-runs", "tick=", "help", NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -174,31 +245,29 @@ int agent_cli_run(int argc, char **argv)
         return agent_cli_usage_error("run: only --once is available in this version");
     if (args.positional_count > 0)
         return agent_cli_usage_error("run: unexpected argument '%s'", args.positional[0]);
+    const char *forced = agent_cli_switch_value(&args, "tick");
+    if (forced != NULL && strcasecmp(forced, "daily") != 0 && strcasecmp(forced, "monthly") != 0)
+        return agent_cli_usage_error("run: --tick is daily or monthly, not '%s'", forced);
     session s;
     rc = session_open(&s, &args);
+    agent_state *state = NULL;
+    if (rc == AGENT_EXIT_OK) {
+        agent_state_error state_error = {0};
+        if (agent_state_open(agent_config_get(&s.config, AGENT_OPTION_STATE), NULL, &state,
+                             &state_error) != AGENT_STATE_OK) {
+            fprintf(stderr, "hubagent: %s\n", state_error.message);
+            rc = AGENT_EXIT_FAILED;
+        }
+    }
     if (rc == AGENT_EXIT_OK) {
         s.options.prune = agent_cli_has_switch(&args, "prune");
         s.options.apply = true;
-        agent_scope_result *results = NULL;
-        arm_error error;
-        arm_error_init(&error);
-        agent_reconcile(s.azure, s.value, &s.options, &results, &error);
-        size_t created = 0, updated = 0, deleted = 0;
-        for (size_t i = 0; i < s.value->scope_count; i++) {
-            const agent_scope_result *r = &results[i];
-            created += r->created;
-            updated += r->updated;
-            deleted += r->deleted;
-            if (r->status == ARM_OK)
-                printf("%s: %zu created, %zu updated, %zu deleted\n", r->plan.scope, r->created,
-                       r->updated, r->deleted);
-        }
-        size_t failed = report_failures(results, s.value->scope_count);
-        printf("Done: %zu scopes, %zu failed; %zu exports created, %zu updated, %zu deleted.\n",
-               s.value->scope_count, failed, created, updated, deleted);
+        size_t failed = reconcile_and_report(&s);
+        if (!agent_cli_has_switch(&args, "no-runs"))
+            failed += run_ticks(&s, state, forced);
         rc = failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
-        agent_reconcile_results_free(results, s.value->scope_count);
     }
+    agent_state_free(state);
     session_dispose(&s);
     return rc;
 }
