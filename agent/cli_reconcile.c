@@ -1,6 +1,7 @@
 /* `hubagent plan` and `hubagent run --once`: read the settings, list every
  * scope's exports once, and show (plan) or make (run) the changes. */
 #include "agent/cli.h"
+#include "agent/overlap_online.h"
 #include "agent/reconcile.h"
 #include "agent/runs.h"
 
@@ -14,14 +15,15 @@ enum {
 };
 
 static const char plan_usage[] =
-    "usage: hubagent plan [--json] [--prune] [--verbose] [--OPTION VALUE]...\n\n"
+    "usage: hubagent plan [--json] [--prune] [--verbose] [--no-online-check]\n"
+    "                     [--OPTION VALUE]...\n\n"
     "Shows, per scope, the exports that would be created, updated (field by field),\n"
     "left alone or, with --prune, deleted (only this hub's own). Exit 0 when nothing\n"
     "would change, 2 when something would, 1 when it could not find out.\n";
 
 static const char run_usage[] =
     "usage: hubagent run --once [--prune] [--tick daily|monthly] [--no-runs]\n"
-    "                           [--OPTION VALUE]...\n\n"
+    "                           [--no-online-check] [--OPTION VALUE]...\n\n"
     "Creates and repairs every scope's exports (only what differs is written), then\n"
     "runs what the hub's schedule says is due: each scope's daily exports once per\n"
     "daily tick, its monthly exports once per monthly tick, never while the previous\n"
@@ -64,6 +66,41 @@ static bool datasets_from(const char *list, bool enabled[AGENT_DATASET_COUNT])
     return true;
 }
 
+/* Overlaps only Azure can see: a listed subscription under a listed billing
+ * scope. Refused before anything changes, like the offline ones. */
+static int check_online(session *s, const agent_cli_args *args)
+{
+    if (agent_cli_has_switch(args, "no-online-check")) {
+        fprintf(stderr, "hubagent: online overlap check skipped (--no-online-check)\n");
+        return AGENT_EXIT_OK;
+    }
+    agent_online_ancestry *ancestry = NULL;
+    arm_error error;
+    arm_error_init(&error);
+    if (agent_online_ancestry_build(s->azure, s->value, &ancestry, &error) != ARM_OK) {
+        char line[1024];
+        fprintf(stderr,
+                "hubagent: online overlap check failed: %s\n"
+                "hubagent: nothing was changed; give --no-online-check to go on without it\n",
+                arm_error_format(&error, line, sizeof line));
+        return AGENT_EXIT_FAILED;
+    }
+    settings_ancestry lookup = agent_online_ancestry_interface(ancestry);
+    settings_report report;
+    const char *source = agent_config_get(&s->config, AGENT_OPTION_SETTINGS);
+    settings_report_init(&report, source ? source : "config/settings.json");
+    settings_status status =
+        settings_check_overlaps(s->value->scopes, s->value->scope_count, &lookup, &report);
+    settings_report_print(&report, stderr);
+    settings_report_dispose(&report);
+    agent_online_ancestry_free(ancestry);
+    if (status != SETTINGS_OK) {
+        fprintf(stderr, "hubagent: settings rejected; nothing was changed\n");
+        return AGENT_EXIT_FAILED;
+    }
+    return AGENT_EXIT_OK;
+}
+
 static int session_open(session *s, const agent_cli_args *args)
 {
     memset(s, 0, sizeof *s);
@@ -104,6 +141,8 @@ static int session_open(session *s, const agent_cli_args *args)
         fprintf(stderr, "hubagent: settings rejected; nothing was changed\n");
         return AGENT_EXIT_FAILED;
     }
+    if (check_online(s, args) != AGENT_EXIT_OK)
+        return AGENT_EXIT_FAILED;
     s->options.desired = agent_desired_options_default();
     s->options.desired.hub_name = agent_config_get(&s->config, AGENT_OPTION_HUB_NAME);
     s->options.desired.storage_account_id =
@@ -131,7 +170,8 @@ static size_t report_failures(const agent_scope_result *results, size_t count)
 
 int agent_cli_plan(int argc, char **argv)
 {
-    static const char *const switches[] = {"json", "prune", "verbose", "help", NULL};
+    static const char *const switches[] = {"json", "prune", "verbose", "no-online-check",
+                                           "help", NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -232,7 +272,8 @@ static size_t run_ticks(session *s, agent_state *state, const char *forced)
 
 int agent_cli_run(int argc, char **argv)
 {
-    static const char *const switches[] = {"once", "prune", "no-runs", "tick=", "help", NULL};
+    static const char *const switches[] = {"once", "prune", "no-runs", "tick=", "no-online-check",
+                                           "help", NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)

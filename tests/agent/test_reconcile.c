@@ -407,6 +407,32 @@ static void test_failed_run_is_reported(void **state)
     run_result_dispose(&r);
 }
 
+static void test_online_overlap_refused(void **state)
+{
+    (void)state;
+    /* The subscription belongs to the EA billing account: only Azure knows. */
+    const char *scopes[] = {
+        EA, "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-app", NULL};
+    char *settings = write_settings("online.json", scopes);
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
+    run_result r = hubagent(settings, run);
+    expect_code(&r, 1);
+    assert_non_null(strstr(r.err, "(resource group) is inside scopes[0]"));
+    assert_non_null(strstr(r.err, "according to Azure"));
+    assert_non_null(strstr(r.err, "nothing was changed"));
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "billing.subscriptions"), 1);
+    assert_int_equal(admin_count(&mock, "exports.list"), 0);
+    assert_int_equal(admin_count(&mock, "exports.put"), 0);
+
+    const char *skip[] = {"run", "--once", "--no-runs", "--no-online-check", NULL};
+    r = hubagent(settings, skip);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.err, "online overlap check skipped"));
+    run_result_dispose(&r);
+    free(settings);
+}
+
 static void test_plan_json(void **state)
 {
     (void)state;
@@ -432,6 +458,7 @@ int main(void)
         cmocka_unit_test_setup(test_scope_without_access_fails_alone, reset_mock),
         cmocka_unit_test_setup(test_rejected_settings_change_nothing, reset_mock),
         cmocka_unit_test_setup(test_plan_json, reset_mock),
+        cmocka_unit_test_setup(test_online_overlap_refused, reset_mock),
         cmocka_unit_test_setup(test_runs_fire_once_per_tick, reset_mock),
         cmocka_unit_test_setup(test_run_in_progress_is_not_fired_again, reset_mock),
         cmocka_unit_test_setup(test_failed_run_is_reported, reset_mock),
