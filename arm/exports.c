@@ -261,3 +261,57 @@ arm_status arm_exports_run_history(arm_exports_client *c, const char *scope, con
     arm_http_response_dispose(&resp);
     return st;
 }
+
+arm_status arm_exports_list_many(arm_exports_client *c, const char *const *scopes, size_t count,
+                                 bool expand_runs, arm_exports_result *results, arm_error *err)
+{
+    if (c == NULL || (count > 0 && (scopes == NULL || results == NULL)))
+        return arm_error_set(err, ARM_ERR_INVALID_ARGUMENT, "arm_exports_list_many: NULL argument");
+    arm_http_request *reqs = calloc(count ? count : 1, sizeof *reqs);
+    arm_http_exchange *xs = calloc(count ? count : 1, sizeof *xs);
+    size_t *slot_of = calloc(count ? count : 1, sizeof *slot_of);
+    if (reqs == NULL || xs == NULL || slot_of == NULL) {
+        free(reqs);
+        free(xs);
+        free(slot_of);
+        return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
+    }
+    /* Bad scopes fail alone; the others go out together. */
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        arm_exports_result *r = &results[i];
+        memset(r, 0, sizeof *r);
+        arm_error_init(&r->error);
+        char *url = build_url(c, scopes[i], NULL, NULL, expand(expand_runs), &r->error);
+        if (url == NULL) {
+            r->status = r->error.status;
+            continue;
+        }
+        reqs[n] = (arm_http_request){.method = "GET", .url = url};
+        xs[n].request = &reqs[n];
+        slot_of[n++] = i;
+    }
+    arm_status st = arm_pipeline_send_all(&c->pipeline, NULL, xs, n, err);
+    for (size_t k = 0; k < n; k++) {
+        arm_exports_result *r = &results[slot_of[k]];
+        r->error = xs[k].error;
+        r->status = st != ARM_OK ? st : xs[k].status;
+        if (r->status == ARM_OK)
+            r->status = parse_failed(arm_export_list_parse(xs[k].response.body,
+                                                           xs[k].response.body_len, &r->list,
+                                                           &r->error),
+                                     &r->error, &xs[k].response);
+        free((char *)reqs[k].url);
+    }
+    arm_http_exchange_dispose(xs, n);
+    free(reqs);
+    free(xs);
+    free(slot_of);
+    return st;
+}
+
+void arm_exports_result_dispose(arm_exports_result *results, size_t count)
+{
+    for (size_t i = 0; results != NULL && i < count; i++)
+        arm_export_list_dispose(&results[i].list);
+}

@@ -471,6 +471,36 @@ static void test_stable_api_version(void **state)
     arm_exports_client_free(c);
 }
 
+static void test_list_many_scopes_at_once(void **state)
+{
+    (void)state;
+    arm_export e;
+    hub_export(&e, "ActualCost");
+    arm_error err;
+    const char *rg = SUB "/resourceGroups/rg-hub";
+    assert_int_equal(arm_exports_create_or_update(fx->exports, SUB, "s1", &e, NULL, NULL, &err),
+                     ARM_OK);
+    assert_int_equal(arm_exports_create_or_update(fx->exports, rg, "r1", &e, NULL, NULL, &err),
+                     ARM_OK);
+    assert_int_equal(arm_exports_create_or_update(fx->exports, rg, "r2", &e, NULL, NULL, &err),
+                     ARM_OK);
+    const char *scopes[] = {SUB, rg, "subscriptions/00000000-0000-0000-0000-00000000000c",
+                            "bad scope"};
+    arm_exports_result results[4];
+    assert_int_equal(arm_exports_list_many(fx->exports, scopes, 4, false, results, &err), ARM_OK);
+    assert_int_equal(results[0].status, ARM_OK);
+    assert_int_equal(results[0].list.count, 1);
+    assert_string_equal(results[0].list.items[0].name, "s1");
+    assert_int_equal(results[1].status, ARM_OK);
+    assert_int_equal(results[1].list.count, 2);
+    assert_int_not_equal(results[2].status, ARM_OK); /* a subscription this principal cannot see */
+    assert_true(results[2].error.http_status >= 400);
+    assert_int_equal(results[3].status, ARM_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(results[3].error.message, "scope"));
+    arm_exports_result_dispose(results, 4);
+    arm_export_dispose(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +511,7 @@ int main(void)
         cmocka_unit_test_setup(test_pacer_avoids_429, reset),
         cmocka_unit_test_setup(test_faults, reset),
         cmocka_unit_test_setup(test_stable_api_version, reset),
+        cmocka_unit_test_setup(test_list_many_scopes_at_once, reset),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
