@@ -297,10 +297,10 @@ arm_status arm_exports_list_many(arm_exports_client *c, const char *const *scope
         r->error = xs[k].error;
         r->status = st != ARM_OK ? st : xs[k].status;
         if (r->status == ARM_OK)
-            r->status = parse_failed(arm_export_list_parse(xs[k].response.body,
-                                                           xs[k].response.body_len, &r->list,
-                                                           &r->error),
-                                     &r->error, &xs[k].response);
+            r->status =
+                parse_failed(arm_export_list_parse(xs[k].response.body, xs[k].response.body_len,
+                                                   &r->list, &r->error),
+                             &r->error, &xs[k].response);
         free((char *)reqs[k].url);
     }
     arm_http_exchange_dispose(xs, n);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm/blob.h"
 #include "arm/retry.h"
 #include "fake_clock.h"
 #include "http_fixture.h"
@@ -242,6 +243,31 @@ static void test_batch_is_paced(void **state)
     arm_pacer_free(pacer);
 }
 
+static void test_blob_bearer_auth(void **state)
+{
+    fixture *f = *state;
+    tokens t = {0};
+    arm_token_provider tp = {&t, get_token, invalidate};
+    char endpoint[128];
+    snprintf(endpoint, sizeof endpoint, "%s/echo", http_fixture_url(f->server));
+    arm_blob_options o = arm_blob_options_default();
+    o.endpoint = endpoint; /* path style: account "echo" */
+    o.tokens = &tp;
+    arm_blob_client *c;
+    assert_int_equal(arm_blob_client_new(f->http, &o, &c, NULL), ARM_OK);
+    char *body = NULL;
+    assert_int_equal(arm_blob_get_bytes(c, "container", "a/b.csv", &body, NULL, NULL), ARM_OK);
+    assert_non_null(strstr(body, "\"authorization\":\"Bearer tok-1\""));
+    assert_non_null(strstr(body, "\"x_ms_version\":\"2021-08-06\""));
+    assert_string_equal(t.last_resource, "https://storage.azure.com/");
+    free(body);
+    arm_blob_client_free(c);
+    /* Shared Key and a token provider together are refused. */
+    o.shared_key = "AAAA";
+    arm_error err;
+    assert_int_equal(arm_blob_client_new(f->http, &o, &c, &err), ARM_ERR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_connection_reset_retried_for_get),
         cmocka_unit_test(test_401_refreshes_token_once),
         cmocka_unit_test(test_batch_is_paced),
+        cmocka_unit_test(test_blob_bearer_auth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
