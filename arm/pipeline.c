@@ -135,7 +135,9 @@ static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
     double delay = 0;
     /* Bytes already handed to a sink that cannot start over make a retry unsafe. */
     bool sink_dirty = x->response.streamed_bytes > 0 && it->request->response_rewind == NULL;
-    if (x->status == ARM_OK || sink_dirty ||
+    /* Likewise a streamed body that cannot start over cannot be sent again. */
+    bool source_spent = it->request->body_read != NULL && it->request->body_rewind == NULL;
+    if (x->status == ARM_OK || sink_dirty || source_spent ||
         !arm_retry_decide(rp, it->request->method, x->status, &x->response, it->attempts,
                           rp->clock.random(rp->clock.ctx), now, &delay))
         return true;

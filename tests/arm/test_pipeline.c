@@ -185,6 +185,36 @@ static void test_connection_reset_retried_for_get(void **state)
     arm_http_response_dispose(&resp);
 }
 
+static size_t one_shot_read(void *ctx, char *buf, size_t len)
+{
+    int *sent = ctx;
+    if (*sent || len < 2)
+        return 0;
+    *sent = 1;
+    memcpy(buf, "{}", 2);
+    return 2;
+}
+
+static void test_unrewindable_body_is_not_resent(void **state)
+{
+    fixture *f = *state;
+    http_fixture_push(f->server, 503, NULL, "");
+    int before = http_fixture_script_hits(f->server);
+    int sent = 0;
+    arm_http_request req = {.method = "PUT",
+                            .url = f->url,
+                            .body_read = one_shot_read,
+                            .body_ctx = &sent,
+                            .body_length = 2};
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(arm_pipeline_send(&f->pipeline, NULL, &req, &resp, &err), ARM_ERR_HTTP);
+    assert_int_equal(err.http_status, 503);
+    assert_int_equal(http_fixture_script_hits(f->server) - before, 1);
+    arm_http_response_dispose(&resp);
+}
+
 static void test_401_refreshes_token_once(void **state)
 {
     fixture *f = *state;
@@ -276,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_backoff_grows_then_gives_up),
         cmocka_unit_test(test_total_time_bound),
         cmocka_unit_test(test_connection_reset_retried_for_get),
+        cmocka_unit_test(test_unrewindable_body_is_not_resent),
         cmocka_unit_test(test_401_refreshes_token_once),
         cmocka_unit_test(test_batch_is_paced),
         cmocka_unit_test(test_blob_bearer_auth),
