@@ -239,8 +239,12 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
                     next = it->ready_at;
                 continue;
             }
-            if (prepare(p, it, &it->out->error) != ARM_OK) {
-                it->out->status = it->out->error.status;
+            arm_status ps = prepare(p, it, &it->out->error);
+            if (ps != ARM_OK) {
+                /* A provider may fail without filling the error: the status still says so. */
+                if (it->out->error.status == ARM_OK)
+                    it->out->error.status = ps;
+                it->out->status = ps;
                 it->done = true;
                 left--;
                 continue;
@@ -256,8 +260,12 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
         for (size_t k = 0; k < n; k++)
             left -= items[ready[k]].done ? 1 : 0;
     }
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         wipe_extra(&items[i]);
+        if (!items[i].done) /* the transport itself failed: nothing more was tried */
+            exchanges[i].status =
+                arm_error_set(&exchanges[i].error, st, "not sent: %s", arm_status_text(st));
+    }
     free(items);
     free(ready);
     return st;

@@ -359,6 +359,25 @@ static void test_auth_and_validation_errors(void **state)
     arm_export_dispose(&e);
 }
 
+static void test_tls_is_verified(void **state)
+{
+    (void)state;
+    /* Without the mock's CA the certificate is not trusted, and nothing can turn that off. */
+    arm_http_client *untrusting;
+    assert_int_equal(arm_http_client_new(NULL, &untrusting, NULL), ARM_OK);
+    char url[256];
+    snprintf(url, sizeof url, "%s/subscriptions?api-version=2019-11-01", fx->mock.arm);
+    arm_http_request req = {.method = "GET", .url = url};
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(arm_http_send(untrusting, &req, &resp, &err), ARM_ERR_TRANSPORT);
+    assert_false(resp.request_sent);
+    assert_int_equal(resp.status, 0);
+    arm_http_response_dispose(&resp);
+    arm_http_client_free(untrusting);
+}
+
 static void test_429_waits_and_succeeds(void **state)
 {
     (void)state;
@@ -507,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup(test_create_get_update_list_delete, reset),
         cmocka_unit_test_setup(test_run_with_period_and_history, reset),
         cmocka_unit_test_setup(test_auth_and_validation_errors, reset),
+        cmocka_unit_test_setup(test_tls_is_verified, reset),
         cmocka_unit_test_setup(test_429_waits_and_succeeds, reset),
         cmocka_unit_test_setup(test_pacer_avoids_429, reset),
         cmocka_unit_test_setup(test_faults, reset),

@@ -195,6 +195,32 @@ static size_t one_shot_read(void *ctx, char *buf, size_t len)
     return 2;
 }
 
+static arm_status failing_token(void *ctx, const char *resource, char **out, arm_error *err)
+{
+    (void)ctx;
+    (void)resource;
+    (void)err; /* says nothing: the status alone must carry the failure */
+    *out = NULL;
+    return ARM_ERR_AUTH;
+}
+
+static void test_token_failure_is_reported(void **state)
+{
+    fixture *f = *state;
+    arm_token_provider tp = {NULL, failing_token, NULL};
+    f->pipeline.tokens = &tp;
+    f->pipeline.resource = "https://management.azure.com/";
+    int before = http_fixture_script_hits(f->server);
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(call(f, "GET", &resp, &err), ARM_ERR_AUTH);
+    assert_int_equal(err.status, ARM_ERR_AUTH);
+    assert_int_equal(http_fixture_script_hits(f->server), before); /* nothing was sent */
+    f->pipeline.tokens = NULL;
+    arm_http_response_dispose(&resp);
+}
+
 static void test_unrewindable_body_is_not_resent(void **state)
 {
     fixture *f = *state;
@@ -307,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_total_time_bound),
         cmocka_unit_test(test_connection_reset_retried_for_get),
         cmocka_unit_test(test_unrewindable_body_is_not_resent),
+        cmocka_unit_test(test_token_failure_is_reported),
         cmocka_unit_test(test_401_refreshes_token_once),
         cmocka_unit_test(test_batch_is_paced),
         cmocka_unit_test(test_blob_bearer_auth),
