@@ -469,6 +469,32 @@ static void test_faults(void **state)
     arm_export_dispose(&e);
 }
 
+static void test_create_whose_reply_was_lost(void **state)
+{
+    (void)state;
+    assert_int_equal(admin("PUT", "/admin/faults",
+                           "[{\"route\": \"exports.put\", \"sequence\": [{\"reset_after\": "
+                           "true}]}]"),
+                     200);
+    arm_export e, out;
+    hub_export(&e, "ActualCost");
+    bool created = false;
+    arm_error err;
+    /* The export was made but the reply lost; the retry meets it: the create still succeeds. */
+    assert_int_equal(
+        arm_exports_create_or_update(fx->exports, SUB, "lost", &e, &out, &created, &err), ARM_OK);
+    assert_true(created);
+    assert_string_equal(out.name, "lost");
+    assert_non_null(out.etag);
+    assert_int_equal(route_count("exports.put"), 2);
+    /* A create over an export that was already there is still an error. */
+    assert_int_equal(arm_exports_create_or_update(fx->exports, SUB, "lost", &e, NULL, NULL, &err),
+                     ARM_ERR_HTTP);
+    assert_int_equal(err.http_status, 400);
+    arm_export_dispose(&out);
+    arm_export_dispose(&e);
+}
+
 static void test_stable_api_version(void **state)
 {
     (void)state;
@@ -530,6 +556,7 @@ int main(void)
         cmocka_unit_test_setup(test_429_waits_and_succeeds, reset),
         cmocka_unit_test_setup(test_pacer_avoids_429, reset),
         cmocka_unit_test_setup(test_faults, reset),
+        cmocka_unit_test_setup(test_create_whose_reply_was_lost, reset),
         cmocka_unit_test_setup(test_stable_api_version, reset),
         cmocka_unit_test_setup(test_list_many_scopes_at_once, reset),
     };
