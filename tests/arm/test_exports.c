@@ -396,6 +396,18 @@ static void test_429_waits_and_succeeds(void **state)
     assert_true(fx->slept >= 19); /* 1 token per 20 s */
     assert_non_null(strstr(fx->log.text, "-> 429"));
     arm_export_list_dispose(&list);
+    /* The per-scope bucket answers with the entity retry-after header. */
+    assert_int_equal(admin("POST", "/admin/reset", NULL), 200);
+    assert_int_equal(admin("PUT", "/admin/throttling",
+                           "{\"scope_client\": {\"capacity\": 1, \"refill_per_second\": 0.02}}"),
+                     200);
+    fx->slept = 0;
+    assert_int_equal(arm_exports_list(unpaced, SUB, false, &list, &err), ARM_OK);
+    arm_export_list_dispose(&list);
+    assert_int_equal(arm_exports_list(unpaced, SUB, false, &list, &err), ARM_OK);
+    assert_int_equal(err.attempts, 2);
+    assert_true(fx->slept >= 49); /* 1 token per 50 s */
+    arm_export_list_dispose(&list);
     arm_exports_client_free(unpaced);
 }
 
