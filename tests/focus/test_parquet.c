@@ -125,7 +125,7 @@ static void test_damaged_files(void **state)
     memcpy(&footer, bytes + length - 8, 4);
     size_t footer_start = length - 8 - footer;
     int errors = 0;
-    for (size_t i = 4; i < length - 8; i += (i < footer_start ? 97 : 1)) {
+    for (size_t i = 4; i < length - 8; i += (i < footer_start ? 211 : 29)) {
         memcpy(copy, bytes, length);
         copy[i] ^= (char)(0x5a + (i & 7));
         test_write_file(bad, copy, length);
