@@ -300,8 +300,8 @@ static char *json_b64(json_t *json)
 
 char *mock_jwt_sign(EVP_PKEY *key, const char *kid, json_t *claims)
 {
-    json_t *header = json_pack("{s:s, s:s, s:s, s:s}", "typ", "JWT", "alg", "RS256", "kid", kid,
-                               "x5t", kid);
+    json_t *header =
+        json_pack("{s:s, s:s, s:s, s:s}", "typ", "JWT", "alg", "RS256", "kid", kid, "x5t", kid);
     char *h = json_b64(header);
     char *c = json_b64(claims);
     json_decref(header);

@@ -36,9 +36,9 @@ bool mock_entra_owns(const char *path)
 const char *mock_audience_for(const char *resource)
 {
     static const char *known[] = {
-        "https://management.azure.com/", "https://management.azure.com",
+        "https://management.azure.com/",        "https://management.azure.com",
         "https://management.core.windows.net/", "https://management.core.windows.net",
-        "https://storage.azure.com/", "https://storage.azure.com",
+        "https://storage.azure.com/",           "https://storage.azure.com",
     };
     if (resource == NULL)
         return NULL;
@@ -99,8 +99,7 @@ static void aadsts(mock_reply *reply, unsigned status, const char *error, int co
     free(correlation);
 }
 
-static void discovery(const mock_request *request, mock_reply *reply, const char *tenant,
-                      bool adfs)
+static void discovery(const mock_request *request, mock_reply *reply, const char *tenant, bool adfs)
 {
     const char *host = mock_request_header(request, "Host");
     char base[256], issuer[384], token[384], authorize[384], jwks[384];
@@ -184,8 +183,8 @@ static bool check_assertion(mock_server *server, const mock_request *request,
     bool ok = false;
     double now = mock_now(server);
     json_t *aud = json_object_get(jwt.claims, "aud");
-    const char *aud_text = json_is_array(aud) ? json_string_value(json_array_get(aud, 0))
-                                              : json_string_value(aud);
+    const char *aud_text =
+        json_is_array(aud) ? json_string_value(json_array_get(aud, 0)) : json_string_value(aud);
     char v2[256], v1[256];
     snprintf(v2, sizeof v2, "/%s/v2.0", tenant);
     snprintf(v1, sizeof v1, "/%s/oauth2/token", tenant);
@@ -207,10 +206,9 @@ static bool check_assertion(mock_server *server, const mock_request *request,
                    json_string_value(json_object_get(jwt.header, "alg"))
                        ? json_string_value(json_object_get(jwt.header, "alg"))
                        : "missing");
-        } else if (aud_text == NULL ||
-                   (strcasecmp(path_of_url(aud_text), request->path) != 0 &&
-                    strcasecmp(path_of_url(aud_text), v2) != 0 &&
-                    strcasecmp(path_of_url(aud_text), v1) != 0)) {
+        } else if (aud_text == NULL || (strcasecmp(path_of_url(aud_text), request->path) != 0 &&
+                                        strcasecmp(path_of_url(aud_text), v2) != 0 &&
+                                        strcasecmp(path_of_url(aud_text), v1) != 0)) {
             aadsts(reply, 401, "invalid_client", 700027,
                    "Client assertion contains an invalid audience '%s'; expected this token "
                    "endpoint.",
@@ -257,7 +255,8 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
             *space = '\0';
         size_t len = strlen(wanted);
         if (len >= 9 && strcmp(wanted + len - 9, "/.default") == 0)
-            wanted[len - 9] = '\0'; /* "https://management.core.windows.net//.default" keeps a slash */
+            wanted[len - 9] =
+                '\0'; /* "https://management.core.windows.net//.default" keeps a slash */
     } else if (resource != NULL) {
         snprintf(wanted, sizeof wanted, "%s", resource);
     }
@@ -308,8 +307,8 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
         else
             reply->status = 1;
     } else if (assertion_type == NULL || strcmp(assertion_type, ASSERTION_TYPE) != 0) {
-        aadsts(reply, 400, "invalid_request", 700025,
-               "client_assertion_type must be '%s'.", ASSERTION_TYPE);
+        aadsts(reply, 400, "invalid_request", 700025, "client_assertion_type must be '%s'.",
+               ASSERTION_TYPE);
     } else if (check_assertion(server, request, principal, tenant_name, assertion, reply)) {
         reply->status = 1;
     }

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void mi_error(mock_reply *reply, unsigned status, const char *error,
-                     const char *description)
+static void mi_error(mock_reply *reply, unsigned status, const char *error, const char *description)
 {
     mock_reply_json(reply, status,
                     json_pack("{s:s, s:s}", "error", error, "error_description", description));

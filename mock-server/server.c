@@ -274,8 +274,8 @@ static bool serve(mock_server *server, mock_request *request, mock_reply *reply)
     pthread_mutex_lock(&server->lock);
     request->route = mock_route_of(request);
     mock_fault fault;
-    bool faulted = request->listener != MOCK_LISTENER_ADMIN &&
-                   mock_fault_pick(server, request, &fault);
+    bool faulted =
+        request->listener != MOCK_LISTENER_ADMIN && mock_fault_pick(server, request, &fault);
     if (faulted && fault.delay_ms > 0) {
         pthread_mutex_unlock(&server->lock);
         sleep_ms(fault.delay_ms);
@@ -306,9 +306,8 @@ static bool serve(mock_server *server, mock_request *request, mock_reply *reply)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     mock_listener_context *context = cls;
@@ -398,16 +397,16 @@ static struct MHD_Daemon *start_listener(mock_server *server, mock_listener list
     mock_listener_context *context = &server->contexts[listener];
     context->server = server;
     context->listener = listener;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
     struct MHD_Daemon *daemon;
     if (listener == MOCK_LISTENER_TLS) {
-        daemon = MHD_start_daemon(
-            flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL, on_request, context,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_HTTPS_MEM_KEY,
-            server->keys.server_key_pem, MHD_OPTION_HTTPS_MEM_CERT, server->keys.server_cert_pem,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)60, MHD_OPTION_END);
+        daemon = MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL, on_request,
+                                  context, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                  MHD_OPTION_HTTPS_MEM_KEY, server->keys.server_key_pem,
+                                  MHD_OPTION_HTTPS_MEM_CERT, server->keys.server_cert_pem,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
     } else {
         daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, context,
                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -464,8 +463,7 @@ mock_status mock_server_new(const mock_options *options, mock_server **out_serve
         start_listener(server, MOCK_LISTENER_IMDS, options->imds_port, &server->imds_port);
     server->admin_daemon =
         start_listener(server, MOCK_LISTENER_ADMIN, options->admin_port, &server->admin_port);
-    if (server->tls_daemon == NULL || server->imds_daemon == NULL ||
-        server->admin_daemon == NULL) {
+    if (server->tls_daemon == NULL || server->imds_daemon == NULL || server->admin_daemon == NULL) {
         mock_error_set(error, "cannot listen on 127.0.0.1 (ports arm %d, imds %d, admin %d)",
                        options->arm_port, options->imds_port, options->admin_port);
         mock_server_free(server);

@@ -39,8 +39,9 @@ static int teardown(void **state)
 }
 
 /* Every outside call fails at once: proxies point at a closed loopback port. */
-#define OFFLINE_ENV "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9",             \
-                    "NO_PROXY=127.0.0.1,localhost"
+#define OFFLINE_ENV                                                                                \
+    "HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9",                             \
+        "NO_PROXY=127.0.0.1,localhost"
 
 static const char *find_python(void)
 {
@@ -119,8 +120,9 @@ static int az(char *const args[], char **out)
     char config[600], ca[600];
     snprintf(config, sizeof config, "AZURE_CONFIG_DIR=%s/az", work_dir);
     snprintf(ca, sizeof ca, "REQUESTS_CA_BUNDLE=%s", fx.ca_path);
-    char *env[] = {config, ca, "AZURE_CORE_COLLECT_TELEMETRY=false",
-                   "AZURE_CORE_ONLY_SHOW_ERRORS=true", OFFLINE_ENV, NULL};
+    char *env[] = {
+        config,      ca,  "AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_ONLY_SHOW_ERRORS=true",
+        OFFLINE_ENV, NULL};
     char *argv[32] = {"/usr/bin/env", "az"};
     size_t n = 2;
     for (size_t i = 0; args[i] != NULL && n < 31; i++)
@@ -148,18 +150,31 @@ static void test_az_login_and_rest(void **state)
     snprintf(ad, sizeof ad, "%s/adfs", fx.login);
     snprintf(rm, sizeof rm, "%s/", fx.arm);
     char *out = NULL;
-    char *reg[] = {"cloud", "register", "-n", "HubagentMock", "--endpoint-active-directory", ad,
-                   "--endpoint-resource-manager", rm,
+    char *reg[] = {"cloud",
+                   "register",
+                   "-n",
+                   "HubagentMock",
+                   "--endpoint-active-directory",
+                   ad,
+                   "--endpoint-resource-manager",
+                   rm,
                    "--endpoint-active-directory-resource-id",
-                   "https://management.core.windows.net/", "--endpoint-management",
                    "https://management.core.windows.net/",
-                   "--endpoint-active-directory-graph-resource-id", "https://graph.windows.net/",
+                   "--endpoint-management",
+                   "https://management.core.windows.net/",
+                   "--endpoint-active-directory-graph-resource-id",
+                   "https://graph.windows.net/",
                    NULL};
     assert_int_equal(az(reg, NULL), 0);
     char *set[] = {"cloud", "set", "-n", "HubagentMock", NULL};
     assert_int_equal(az(set, NULL), 0);
-    char *login[] = {"login", "--service-principal", "-u", T_SP, "-p", T_SP_SECRET,
-                     "--tenant", T_TENANT, "--query", "[].name", "-o", "tsv", NULL};
+    char *login[] = {"login",    "--service-principal",
+                     "-u",       T_SP,
+                     "-p",       T_SP_SECRET,
+                     "--tenant", T_TENANT,
+                     "--query",  "[].name",
+                     "-o",       "tsv",
+                     NULL};
     assert_int_equal(az(login, &out), 0);
     assert_non_null(strstr(out, "Hub subscription"));
     free(out);
@@ -175,13 +190,21 @@ static void test_az_login_and_rest(void **state)
              "\"container\":\"msexports\"}},\"definition\":{\"type\":\"FocusCost\","
              "\"timeframe\":\"MonthToDate\"}}}",
              T_STORAGE);
-    char *put[] = {"rest", "--method", "put", "--url", url, "--body", body, "--query", "name",
-                   "-o", "tsv", NULL};
+    char *put[] = {"rest", "--method", "put",  "--url", url,   "--body",
+                   body,   "--query",  "name", "-o",    "tsv", NULL};
     assert_int_equal(az(put, &out), 0);
     assert_non_null(strstr(out, "az-export"));
     free(out);
-    char *get[] = {"rest", "--method", "get", "--url", url, "--query",
-                   "properties.definition.dataSet.configuration.dataVersion", "-o", "tsv", NULL};
+    char *get[] = {"rest",
+                   "--method",
+                   "get",
+                   "--url",
+                   url,
+                   "--query",
+                   "properties.definition.dataSet.configuration.dataVersion",
+                   "-o",
+                   "tsv",
+                   NULL};
     assert_int_equal(az(get, &out), 0);
     assert_non_null(strstr(out, "1.0r2")); /* the service default was filled in */
     free(out);
