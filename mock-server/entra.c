@@ -52,6 +52,8 @@ const char *mock_audience_for(const char *resource)
 char *mock_token_issue(mock_server *server, const mock_principal *principal, const char *audience,
                        time_t *out_expires)
 {
+    if (!mock_signing_wait(server))
+        return NULL;
     time_t now = (time_t)mock_now(server);
     time_t exp = now + server->token_lifetime_s;
     char issuer[128];
@@ -126,6 +128,10 @@ static void discovery(const mock_request *request, mock_reply *reply, const char
 
 static void jwks(mock_server *server, mock_reply *reply)
 {
+    if (!mock_signing_wait(server)) {
+        mock_reply_arm_error(reply, 500, "InternalServerError", "no signing key");
+        return;
+    }
     mock_reply_json(reply, 200,
                     json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s}]}", "keys", "kty", "RSA",
                               "use", "sig", "alg", "RS256", "kid", server->keys.kid, "x5t",
@@ -317,7 +323,10 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
         char *access = mock_token_issue(server, principal, audience, &expires);
         request->principal = strdup(principal->object_id);
         long lifetime = server->token_lifetime_s;
-        if (v2) {
+        if (access == NULL) {
+            aadsts(reply, 500, "temporarily_unavailable", 50196,
+                   "The mock could not sign a token (no signing key).");
+        } else if (v2) {
             mock_reply_json(reply, 200,
                             json_pack("{s:s, s:i, s:i, s:s}", "token_type", "Bearer", "expires_in",
                                       (int)lifetime, "ext_expires_in", (int)lifetime,

@@ -156,7 +156,12 @@ typedef struct mock_keys {
     char *jwk_e;
 } mock_keys;
 
+/* The CA and the TLS server certificate (EC, fast). */
 mock_status mock_keys_generate(mock_keys *out, mock_error *error);
+/* The RSA token-signing key, kid and JWK parts into out (slow: run off the start path). */
+bool mock_signing_key_generate(mock_keys *out);
+/* Waits (releasing server->lock) until the signing key exists; false if it failed. */
+bool mock_signing_wait(mock_server *server);
 void mock_keys_dispose(mock_keys *keys);
 
 char *mock_b64url_encode(const unsigned char *data, size_t len);
@@ -301,6 +306,9 @@ struct mock_server {
     mock_throttle_config throttle;
     mock_run_config runs;
     long token_lifetime_s;
+    pthread_t signing_thread;
+    pthread_cond_t signing_cond;
+    bool signing_started, signing_ready, signing_failed;
     pthread_t landing_thread;
     pthread_cond_t wake;
     bool landing_started;

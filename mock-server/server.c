@@ -420,6 +420,35 @@ static struct MHD_Daemon *start_listener(mock_server *server, mock_listener list
     return daemon;
 }
 
+/* RSA key generation takes 50-500 ms: it runs while the listeners start, and the few
+ * handlers that sign or verify tokens wait for it. */
+static void *signing_main(void *arg)
+{
+    mock_server *server = arg;
+    mock_keys generated = {0};
+    bool ok = mock_signing_key_generate(&generated);
+    pthread_mutex_lock(&server->lock);
+    if (ok) {
+        server->keys.signing_key = generated.signing_key;
+        server->keys.kid = generated.kid;
+        server->keys.jwk_n = generated.jwk_n;
+        server->keys.jwk_e = generated.jwk_e;
+        server->signing_ready = true;
+    } else {
+        server->signing_failed = true;
+    }
+    pthread_cond_broadcast(&server->signing_cond);
+    pthread_mutex_unlock(&server->lock);
+    return NULL;
+}
+
+bool mock_signing_wait(mock_server *server)
+{
+    while (!server->signing_ready && !server->signing_failed)
+        pthread_cond_wait(&server->signing_cond, &server->lock);
+    return server->signing_ready;
+}
+
 mock_status mock_server_new(const mock_options *options, mock_server **out_server,
                             mock_error *error)
 {
@@ -433,6 +462,11 @@ mock_status mock_server_new(const mock_options *options, mock_server **out_serve
         return MOCK_ERROR_MEMORY;
     server->options = *options;
     pthread_mutex_init(&server->lock, NULL);
+    pthread_cond_init(&server->signing_cond, NULL);
+    server->signing_started =
+        pthread_create(&server->signing_thread, NULL, signing_main, server) == 0;
+    if (!server->signing_started)
+        server->signing_failed = true;
     mock_status status = mock_config_load(options->config_path, &server->config, error);
     if (status == MOCK_OK)
         status = mock_keys_generate(&server->keys, error);
@@ -483,6 +517,8 @@ void mock_server_free(mock_server *server)
     if (server == NULL)
         return;
     mock_landing_stop(server);
+    if (server->signing_started)
+        pthread_join(server->signing_thread, NULL);
     if (server->tls_daemon)
         MHD_stop_daemon(server->tls_daemon);
     if (server->imds_daemon)
@@ -496,6 +532,7 @@ void mock_server_free(mock_server *server)
     free(server->runs.outcome);
     mock_keys_dispose(&server->keys);
     mock_config_dispose(&server->config);
+    pthread_cond_destroy(&server->signing_cond);
     pthread_mutex_destroy(&server->lock);
     free(server);
 }
