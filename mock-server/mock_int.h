@@ -277,6 +277,7 @@ typedef struct mock_log_entry {
     const char *route;
     unsigned status;
     char *principal;
+    char *api_version;
 } mock_log_entry;
 
 typedef struct mock_listener_context {
