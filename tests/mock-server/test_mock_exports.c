@@ -395,6 +395,61 @@ static void test_run_time_periods(void **state)
     http_result_dispose(&r);
 }
 
+static void test_active_schedules_start_scheduled_runs(void **state)
+{
+    (void)state;
+    /* Polling for the scheduled run must not meet the Cost Management throttle. */
+    admin_send(&fx, "PUT", "/admin/throttling", "{\"enabled\": false}");
+    admin_send(&fx, "PUT", "/admin/runs", "{\"queued_ms\": 0, \"in_progress_ms\": 0}");
+    char from[40], extra[256];
+    time_t start = time(NULL) + 120;
+    strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", gmtime(&start));
+    snprintf(extra, sizeof extra,
+             "\"schedule\":{\"status\":\"Active\",\"recurrence\":\"Daily\","
+             "\"recurrencePeriod\":{\"from\":\"%s\"}}",
+             from);
+    char *body = export_body("FocusCost", extra);
+    http_result r;
+    put(T_SUB, "daily", "2025-03-01", body, &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(
+        json_string_value(path_get(r.json, "properties", "nextRunTimeEstimate", NULL)), from);
+    http_result_dispose(&r);
+    free(body);
+    /* Nothing runs before the start... */
+    json_t *run = last_run("daily", &r);
+    assert_null(run);
+    http_result_dispose(&r);
+    /* ...and once the mock's clock passes it, the service's own run appears. */
+    admin_send(&fx, "POST", "/admin/clock", "{\"advance_s\": 180}");
+    bool seen = false;
+    for (int attempt = 0; attempt < 200 && !seen; attempt++) {
+        run = last_run("daily", &r);
+        if (run != NULL) {
+            seen = true;
+            assert_string_equal(json_string_value(path_get(run, "properties", "submittedBy", NULL)),
+                                "System");
+            assert_string_equal(
+                json_string_value(path_get(run, "properties", "executionType", NULL)), "Scheduled");
+        }
+        http_result_dispose(&r);
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    assert_true(seen);
+    /* One run per occurrence: the next is a day later. */
+    arm_call(&fx, token, "GET", EXPORTS "/daily?api-version=2025-03-01", NULL, &r);
+    time_t next;
+    struct tm tm = {0};
+    strptime(json_string_value(path_get(r.json, "properties", "nextRunTimeEstimate", NULL)),
+             "%Y-%m-%dT%H:%M:%SZ", &tm);
+    next = timegm(&tm);
+    assert_int_equal((long)(next - start), 86400);
+    http_result_dispose(&r);
+    admin_send(&fx, "POST", "/admin/clock", "{\"advance_s\": -180}");
+    admin_send(&fx, "PUT", "/admin/throttling", "{\"enabled\": true}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_property_validation),
         cmocka_unit_test(test_runs_are_asynchronous),
         cmocka_unit_test(test_run_time_periods),
+        cmocka_unit_test(test_active_schedules_start_scheduled_runs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
