@@ -18,6 +18,7 @@ static char *token;
 
 #define EXPORTS  T_SUB "/providers/Microsoft.CostManagement/exports"
 #define EA_BA    "/providers/Microsoft.Billing/billingAccounts/8611537"
+#define MCA_BA   "/providers/Microsoft.Billing/billingAccounts/aaaa-bbbb:cccc-dddd_2019-05-31"
 #define MG(name) "/providers/Microsoft.Management/managementGroups/" name
 
 static int setup(void **state)
@@ -172,6 +173,17 @@ static void test_dataset_scope_matrix(void **state)
     expect_put(T_SUB, "prices", "2025-03-01", prices, 400, "valid values: 'Usage'");
     expect_put(EA_BA, "prices", "2025-03-01", lower, 201, NULL);
     expect_put(EA_BA "/departments/1234", "focus", "2025-03-01", focus, 201, NULL);
+    expect_put(EA_BA "/enrollmentAccounts/5678", "focus", "2025-03-01", focus, 201, NULL);
+    expect_put(EA_BA "/enrollmentAccounts/5678", "prices", "2025-03-01", prices, 400,
+               "for scope type 'EnrollmentAccount'");
+    expect_put(T_SUB "/resourceGroups/rg-app", "focus", "2025-03-01", focus, 201, NULL);
+    expect_put(MCA_BA, "actual", "2025-03-01", actual, 201, NULL);
+    expect_put(MCA_BA, "prices", "2025-03-01", prices, 400, "for scope type 'BillingAccount'");
+    expect_put(MCA_BA "/billingProfiles/BP01", "prices", "2025-03-01", prices, 201, NULL);
+    expect_put(MCA_BA "/billingProfiles/BP01/invoiceSections/IS01", "prices", "2025-03-01", prices,
+               400, "for scope type 'InvoiceSection'");
+    expect_put(MCA_BA "/billingProfiles/BP01/invoiceSections/IS01", "focus", "2025-03-01", focus,
+               201, NULL);
     /* Old api-versions know only the old dataset types. */
     expect_put(T_SUB, "focus-old", "2022-10-01", focus, 400, "Invalid definition type");
     expect_put(T_SUB, "actual-old", "2022-10-01", actual, 201, NULL);
@@ -353,6 +365,19 @@ static void test_runs_are_asynchronous(void **state)
     assert_string_equal(run_status(run), "Failed");
     assert_non_null(path_get(run, "properties", "error", "code"));
     http_result_dispose(&r);
+    /* The other outcomes a client must handle. */
+    const char *outcomes[] = {"Timeout", "DataNotAvailable"};
+    for (size_t i = 0; i < 2; i++) {
+        char config[128];
+        snprintf(config, sizeof config, "{\"outcome\": \"%s\"}", outcomes[i]);
+        admin_send(&fx, "PUT", "/admin/runs", config);
+        arm_call(&fx, token, "POST", EXPORTS "/runner/run?api-version=2025-03-01", NULL, &r);
+        assert_int_equal(r.status, 200);
+        http_result_dispose(&r);
+        run = last_run("runner", &r);
+        assert_string_equal(run_status(run), outcomes[i]);
+        http_result_dispose(&r);
+    }
     admin_send(&fx, "PUT", "/admin/runs", "{\"outcome\": \"Completed\"}");
 }
 
