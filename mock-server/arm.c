@@ -33,7 +33,7 @@ static const char *exports_route(const char *method, const char *rest)
         return strcmp(method, "POST") == 0 ? "exports.run" : "exports.unknown";
     if (strcasecmp(tail, "/runHistory") == 0)
         return strcmp(method, "GET") == 0 ? "exports.runHistory" : "exports.unknown";
-    return "exports.unknown";
+    return "arm.unknown";
 }
 
 static bool ends_with(const char *text, const char *suffix)
@@ -236,6 +236,12 @@ void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *rep
         return;
     }
     const char *rest = cost + strlen(COST_PROVIDER);
+    if (strcmp(request->route, "arm.unknown") == 0 && strncasecmp(rest, "exports/", 8) == 0) {
+        mock_reply_arm_error(reply, 404, "NotFound",
+                             "No HTTP resource was found that matches the request URI '%s'.",
+                             request->path);
+        return;
+    }
     if (strncasecmp(rest, "exports", 7) != 0 || (rest[7] != '\0' && rest[7] != '/')) {
         mock_reply_arm_error(reply, 404, "InvalidResourceType",
                              "The resource type '%.*s' could not be found in the namespace "

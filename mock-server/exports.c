@@ -381,5 +381,9 @@ void mock_exports_handle(mock_server *server, mock_request *request, mock_reply 
         free(from);
         free(to);
         json_decref(body);
+    } else {
+        mock_reply_arm_error(reply, 404, "NotFound",
+                             "No HTTP resource was found that matches the request URI '%s'.",
+                             request->path);
     }
 }

@@ -101,6 +101,14 @@ static void test_unknown_routes_get_arm_errors(void **state)
         "InvalidResourceType");
     http_result_dispose(&r);
 
+    arm_call(&fx, token, "GET",
+             T_SUB "/providers/Microsoft.CostManagement/exports/x/other?api-version=2023-03-01",
+             NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")), "NotFound");
+    http_result_dispose(&r);
+
     arm_call(&fx, token, "PATCH",
              T_SUB "/providers/Microsoft.CostManagement/exports/x?api-version=2023-03-01", "{}",
              &r);
