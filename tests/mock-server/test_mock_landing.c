@@ -92,8 +92,8 @@ static json_t *wait_for_run(const char *name)
         arm_call(&fx, token, "GET", path, NULL, &r);
         assert_int_equal(r.status, 200);
         json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
-        const char *status = json_string_value(json_object_get(json_object_get(run, "properties"),
-                                                               "status"));
+        const char *status =
+            json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
         if (status && strcmp(status, "Queued") != 0 && strcmp(status, "InProgress") != 0) {
             json_incref(run);
             http_result_dispose(&r);
@@ -149,8 +149,8 @@ static void test_completed_run_lands_files_and_manifest(void **state)
     arm_error err;
     arm_status listed = arm_blob_list(blob, "msexports", folder, NULL, 0, &page, &err);
     if (listed != ARM_OK || page.count != 4)
-        fprintf(stderr, "list %s: %s %s, %zu blobs\n", folder, arm_status_text(listed),
-                err.message, page.count);
+        fprintf(stderr, "list %s: %s %s, %zu blobs\n", folder, arm_status_text(listed), err.message,
+                page.count);
     assert_int_equal(listed, ARM_OK);
     assert_int_equal(page.count, 4); /* 50 rows at 20 per file = 3 parts, then the manifest */
     arm_blob_list_page_dispose(&page);
@@ -173,9 +173,8 @@ static void test_completed_run_lands_files_and_manifest(void **state)
     json_t *delivery = json_object_get(manifest, "deliveryConfig");
     assert_string_equal(json_string_value(json_object_get(delivery, "compressionMode")), "gzip");
     assert_string_equal(json_string_value(json_object_get(delivery, "rootFolderPath")), "hub");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(manifest, "runInfo"), "runId")),
-                        run_id);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(manifest, "runInfo"), "runId")), run_id);
     json_t *blobs = json_object_get(manifest, "blobs");
     assert_int_equal(json_array_size(blobs), 3);
     long long rows = 0;
