@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void auth_chain_options_default(auth_chain_options *out_options)
 {
@@ -39,6 +40,7 @@ void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn get
     fill(&options->client_secret, getenv_fn, ctx, "AZURE_CLIENT_SECRET");
     fill(&options->certificate_path, getenv_fn, ctx, "AZURE_CLIENT_CERTIFICATE_PATH");
     fill(&options->certificate_password, getenv_fn, ctx, "AZURE_CLIENT_CERTIFICATE_PASSWORD");
+    fill(&options->send_certificate_chain, getenv_fn, ctx, "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN");
     fill(&options->federated_token_file, getenv_fn, ctx, "AZURE_FEDERATED_TOKEN_FILE");
     fill(&options->authority_host, getenv_fn, ctx, "AZURE_AUTHORITY_HOST");
     fill(&options->identity_endpoint, getenv_fn, ctx, "IDENTITY_ENDPOINT");
@@ -154,11 +156,18 @@ static auth_status build(const auth_chain_options *options, auth_kind kind,
         return auth_client_secret_credential_new(options->tenant_id, options->client_id,
                                                  options->client_secret, &common, out_credential,
                                                  error);
-    case AUTH_KIND_CLIENT_CERTIFICATE:
-        return auth_client_certificate_credential_new(
-            options->tenant_id, options->client_id, options->certificate_path,
-            options->certificate_password, options->assertion_algorithm, &common, out_credential,
-            error);
+    case AUTH_KIND_CLIENT_CERTIFICATE: {
+        auth_certificate_options cert;
+        auth_certificate_options_default(&cert);
+        cert.password = options->certificate_password;
+        cert.algorithm = options->assertion_algorithm;
+        cert.send_certificate_chain = set(options->send_certificate_chain) &&
+                                      (strcasecmp(options->send_certificate_chain, "true") == 0 ||
+                                       strcmp(options->send_certificate_chain, "1") == 0);
+        return auth_client_certificate_credential_new(options->tenant_id, options->client_id,
+                                                      options->certificate_path, &cert, &common,
+                                                      out_credential, error);
+    }
     case AUTH_KIND_WORKLOAD_IDENTITY:
         return auth_workload_identity_credential_new(options->tenant_id, options->client_id,
                                                      options->federated_token_file, &common,

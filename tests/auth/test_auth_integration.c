@@ -35,6 +35,15 @@
 #define M_MSI_SECRET "test-msi-secret"
 #define ARM_RESOURCE "https://management.azure.com"
 
+static auth_certificate_options *copts(const char *password, auth_assertion_algorithm algorithm)
+{
+    static auth_certificate_options options;
+    auth_certificate_options_default(&options);
+    options.password = password;
+    options.algorithm = algorithm;
+    return &options;
+}
+
 static mock_fixture fx;
 static char *dir;
 static char *sp_pem;    /* key + registered certificate */
@@ -241,17 +250,18 @@ static void test_certificate_ps256_and_rs256(void **state)
     auth_assertion_algorithm algorithms[] = {AUTH_ASSERTION_PS256, AUTH_ASSERTION_RS256};
     for (size_t i = 0; i < 2; i++) {
         auth_credential *credential = NULL;
-        assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, sp_pem, NULL,
-                                                                algorithms[i], &options,
-                                                                &credential, NULL),
+        auth_certificate_options *cert = copts(NULL, algorithms[i]);
+        cert->send_certificate_chain = i == 1; /* x5c does not disturb the service */
+        assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, sp_pem, cert,
+                                                                &options, &credential, NULL),
                          AUTH_OK);
         token_works(credential, M_SP_OID);
         auth_credential_free(credential);
     }
     auth_credential *credential = NULL;
-    assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, other_pem, NULL,
-                                                            AUTH_ASSERTION_PS256, &options,
-                                                            &credential, NULL),
+    assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, other_pem,
+                                                            copts(NULL, AUTH_ASSERTION_PS256),
+                                                            &options, &credential, NULL),
                      AUTH_OK);
     auth_error error;
     assert_int_equal(token_fails(credential, &error), AUTH_REJECTED);
