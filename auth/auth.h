@@ -73,6 +73,7 @@ typedef struct auth_http_request {
     size_t body_len;
     const char *ca_bundle; /* PEM file to trust in addition to none; NULL = system */
     long timeout_ms;
+    long connect_timeout_ms; /* 0 = timeout_ms; a connect that times out means "absent" */
 } auth_http_request;
 
 typedef struct auth_http_response {

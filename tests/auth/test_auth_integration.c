@@ -13,13 +13,17 @@
 #include "mock_fixture.h"
 #include "test_util.h"
 
+#include <arpa/inet.h>
 #include <jwt.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* From the mock's tests/data/mock-server/config.json. */
 #define M_TENANT        "11111111-1111-1111-1111-111111111111"
@@ -439,6 +443,47 @@ static void test_imds_retries_429_503_and_410(void **state)
     free(absent);
 }
 
+/* A listener whose accept queue is full: connects to it time out, as they do where the IMDS
+ * address swallows packets (not on Azure). */
+static int saturated_listener(int *out_port, int clients[2])
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+    socklen_t len = sizeof(address);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &len), 0);
+    assert_int_equal(listen(fd, 0), 0);
+    for (int i = 0; i < 2; i++) {
+        clients[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(clients[i], (struct sockaddr *)&address, sizeof(address));
+    }
+    *out_port = ntohs(address.sin_port);
+    return fd;
+}
+
+static void test_imds_connect_timeout_is_unavailable(void **state)
+{
+    (void)state;
+    int port = 0, clients[2];
+    int listener = saturated_listener(&port, clients);
+    char *endpoint = NULL;
+    assert_true(asprintf(&endpoint, "http://127.0.0.1:%d/metadata/identity/oauth2/token", port) >
+                0);
+    auth_options options;
+    mock_options(&options);
+    auth_credential *credential = NULL;
+    assert_int_equal(auth_imds_credential_new(endpoint, NULL, &options, &credential, NULL),
+                     AUTH_OK);
+    auth_error error;
+    assert_int_equal(token_fails(credential, &error), AUTH_UNAVAILABLE);
+    assert_int_equal(sleeps.sleeps, 0);
+    auth_credential_free(credential);
+    free(endpoint);
+    close(clients[0]);
+    close(clients[1]);
+    close(listener);
+}
+
 static void test_app_service_and_legacy_msi(void **state)
 {
     (void)state;
@@ -591,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_imds_system_and_user_assigned),
         cmocka_unit_test(test_imds_metadata_header),
         cmocka_unit_test(test_imds_retries_429_503_and_410),
+        cmocka_unit_test(test_imds_connect_timeout_is_unavailable),
         cmocka_unit_test(test_app_service_and_legacy_msi),
         cmocka_unit_test(test_chain_and_auth_check),
         cmocka_unit_test(test_cache_expiry_refresh_and_401),
