@@ -124,7 +124,7 @@ static const mock_principal *authenticate(mock_server *server, mock_request *req
     json_t *exp = json_object_get(jwt.claims, "exp");
     json_t *nbf = json_object_get(jwt.claims, "nbf");
     double now = mock_now(server);
-    if (kid == NULL || strcmp(kid, server->keys.kid) != 0 ||
+    if (!mock_signing_wait(server) || kid == NULL || strcmp(kid, server->keys.kid) != 0 ||
         !mock_jwt_verify(&jwt, server->keys.signing_key)) {
         unauthorized(reply, "InvalidAuthenticationToken",
                      "The access token is invalid: signature validation failed.");

@@ -51,6 +51,7 @@ static void free_run(mock_export_run *run)
     free(run->from);
     free(run->to);
     free(run->forced_outcome);
+    free(run->failure);
     json_decref(run->settings);
 }
 
@@ -178,8 +179,8 @@ static void put_export(mock_server *server, mock_request *request, mock_reply *r
         mock_reply_arm_error(reply, 400, "InvalidRequestContent",
                              "The request content was invalid and could not be deserialized: "
                              "'%s'.",
-                             body ? "expected a JSON object" : (request->body ? error.text
-                                                                              : "empty body"));
+                             body ? "expected a JSON object"
+                                  : (request->body ? error.text : "empty body"));
         json_decref(body);
         return;
     }
@@ -226,8 +227,8 @@ static void put_export(mock_server *server, mock_request *request, mock_reply *r
                             "destination"),
             "resourceId"));
         const mock_scope *storage = mock_config_find_scope(&server->config, storage_id);
-        if (storage == NULL || !mock_rbac_allows(server, caller->object_id, storage,
-                                                 "roleAssignments/write")) {
+        if (storage == NULL ||
+            !mock_rbac_allows(server, caller->object_id, storage, "roleAssignments/write")) {
             mock_reply_arm_error(reply, 401, "Unauthorized",
                                  "The user does not have authorization to perform "
                                  "'Microsoft.Authorization/roleAssignments/write' action on "

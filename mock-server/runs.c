@@ -34,8 +34,8 @@ static void default_period(mock_server *server, json_t *definition, time_t *from
         mock_parse_time(json_string_value(json_object_get(period, "from")), from) &&
         mock_parse_time(json_string_value(json_object_get(period, "to")), to))
         return;
-    if (timeframe && (strcmp(timeframe, "TheLastMonth") == 0 ||
-                      strcmp(timeframe, "TheLastBillingMonth") == 0)) {
+    if (timeframe &&
+        (strcmp(timeframe, "TheLastMonth") == 0 || strcmp(timeframe, "TheLastBillingMonth") == 0)) {
         *from = month_start(now, -1);
         *to = month_start(now, 0) - 86400;
     } else if (timeframe && strcmp(timeframe, "TheCurrentMonth") == 0) {
@@ -99,7 +99,17 @@ static long setting_ms(const mock_export_run *run, const char *key)
     return (long)json_integer_value(json_object_get(run->settings, key));
 }
 
-const char *mock_run_status(mock_server *server, mock_export_run *run)
+/* Runs land files only when their storage account says where it really is. */
+static bool lands_files(const mock_server *server, const mock_export_run *run)
+{
+    const char *resource_id = json_string_value(json_object_get(
+        json_object_get(json_object_get(run->settings, "deliveryInfo"), "destination"),
+        "resourceId"));
+    const mock_storage_account *storage = mock_config_find_storage(&server->config, resource_id);
+    return storage != NULL && storage->endpoint != NULL && storage->key != NULL;
+}
+
+const char *mock_run_phase(mock_server *server, mock_export_run *run)
 {
     double elapsed = elapsed_ms(server, run);
     long queued = setting_ms(run, "mockQueuedMs");
@@ -108,13 +118,34 @@ const char *mock_run_status(mock_server *server, mock_export_run *run)
         return "Queued";
     if (elapsed < (double)(queued + progress))
         return "InProgress";
+    if (strcmp(run->forced_outcome, "Completed") == 0 && !run->landed && lands_files(server, run))
+        return "Landing";
     return run->forced_outcome;
+}
+
+const char *mock_run_status(mock_server *server, mock_export_run *run)
+{
+    const char *phase = mock_run_phase(server, run);
+    /* Completed is reported only once every file and the manifest are in storage. */
+    return strcmp(phase, "Landing") == 0 ? "InProgress" : phase;
 }
 
 static void compact_date(const char *iso, char *out)
 {
     /* "2024-01-31T00:00:00Z" → "20240131" */
     snprintf(out, 9, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+}
+
+void mock_run_folder(const mock_export *export, const mock_export_run *run, char *out, size_t size)
+{
+    json_t *destination =
+        json_object_get(json_object_get(run->settings, "deliveryInfo"), "destination");
+    const char *root = json_string_value(json_object_get(destination, "rootFolderPath"));
+    char from[9], to[9];
+    compact_date(run->from, from);
+    compact_date(run->to, to);
+    mock_format(out, size, "%s%s%s/%s-%s/%s", root ? root : "", root && root[0] ? "/" : "",
+                export->name, from, to, run->run_id);
 }
 
 json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_export_run *run)
@@ -131,10 +162,10 @@ json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_ex
     json_t *settings = json_deep_copy(run->settings);
     json_object_del(settings, "mockQueuedMs");
     json_object_del(settings, "mockInProgressMs");
-    json_t *props = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "executionType",
-                              run->execution_type, "status", status, "submittedBy",
-                              run->submitted_by, "submittedTime", submitted, "startDate", run->from,
-                              "endDate", run->to, "runSettings", settings);
+    json_t *props =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "executionType", run->execution_type,
+                  "status", status, "submittedBy", run->submitted_by, "submittedTime", submitted,
+                  "startDate", run->from, "endDate", run->to, "runSettings", settings);
     bool queued_now = strcmp(status, "Queued") == 0;
     bool running = strcmp(status, "InProgress") == 0;
     if (!queued_now)
@@ -142,27 +173,29 @@ json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_ex
     if (!queued_now && !running)
         json_object_set_new(props, "processingEndTime", json_string(ended));
     if (strcmp(status, "Completed") == 0) {
-        json_t *destination =
-            json_object_get(json_object_get(run->settings, "deliveryInfo"), "destination");
-        const char *root = json_string_value(json_object_get(destination, "rootFolderPath"));
         const char *format = json_string_value(json_object_get(run->settings, "format"));
-        char from[9], to[9], folder[1200], file[1400];
-        compact_date(run->from, from);
-        compact_date(run->to, to);
-        snprintf(folder, sizeof folder, "%s%s%s/%s-%s/%s", root ? root : "",
-                 root && root[0] ? "/" : "", export->name, from, to, run->run_id);
+        const char *compression =
+            json_string_value(json_object_get(run->settings, "compressionMode"));
+        char folder[1200], file[1400];
+        mock_run_folder(export, run, folder, sizeof folder);
         bool parquet = format != NULL && strcmp(format, "Parquet") == 0;
-        snprintf(file, sizeof file, "%s/part_0_0001.%s", folder, parquet ? "parquet" : "csv");
+        bool gzip = compression != NULL && strcmp(compression, "gzip") == 0;
+        mock_format(file, sizeof file, "%s/part_0_0001.%s", folder,
+                    parquet ? "parquet"
+                    : gzip  ? "csv.gz"
+                            : "csv");
         json_object_set_new(props, "fileName", json_string(file));
-        snprintf(file, sizeof file, "%s/manifest.json", folder);
+        mock_format(file, sizeof file, "%s/manifest.json", folder);
         json_object_set_new(props, "manifestFile", json_string(file));
     } else if (!queued_now && !running) {
         const char *code = strcmp(status, "Failed") == 0 ? "ExportRunFailed" : status;
+        const char *message = run->failure                    ? run->failure
+                              : strcmp(status, "Failed") == 0 ? "The export run failed "
+                                                                "(configured outcome)."
+                                                              : "No data was available for the "
+                                                                "requested period.";
         json_object_set_new(props, "error",
-                            json_pack("{s:s, s:s}", "code", code, "message",
-                                      strcmp(status, "Failed") == 0
-                                          ? "The export run failed (configured outcome)."
-                                          : "No data was available for the requested period."));
+                            json_pack("{s:s, s:s}", "code", code, "message", message));
     }
     return json_pack("{s:s, s:s, s:s, s:o}", "id", run->id, "name", run->run_id, "type",
                      "Microsoft.CostManagement/exports/runs", "properties", props);

@@ -16,8 +16,8 @@
 static mock_fixture fx;
 static char *token;
 
-#define EXPORTS T_SUB "/providers/Microsoft.CostManagement/exports"
-#define EA_BA "/providers/Microsoft.Billing/billingAccounts/8611537"
+#define EXPORTS  T_SUB "/providers/Microsoft.CostManagement/exports"
+#define EA_BA    "/providers/Microsoft.Billing/billingAccounts/8611537"
 #define MG(name) "/providers/Microsoft.Management/managementGroups/" name
 
 static int setup(void **state)
@@ -93,8 +93,7 @@ static void test_create_update_with_etags(void **state)
     http_result r;
     put(T_SUB, "hub-daily", "2023-07-01-preview", body, &r);
     assert_int_equal(r.status, 201);
-    assert_string_equal(json_string_value(json_object_get(r.json, "id")),
-                        EXPORTS "/hub-daily");
+    assert_string_equal(json_string_value(json_object_get(r.json, "id")), EXPORTS "/hub-daily");
     assert_string_equal(json_string_value(json_object_get(r.json, "type")),
                         "Microsoft.CostManagement/exports");
     char *etag = strdup(json_string_value(json_object_get(r.json, "eTag")));
@@ -104,11 +103,11 @@ static void test_create_update_with_etags(void **state)
     assert_string_equal(json_string_value(path_get(props, "compressionMode", NULL, NULL)), "None");
     assert_string_equal(json_string_value(path_get(props, "dataOverwriteBehavior", NULL, NULL)),
                         "CreateNewReport");
+    assert_string_equal(json_string_value(path_get(props, "deliveryInfo", "destination", "type")),
+                        "AzureBlob");
     assert_string_equal(
-        json_string_value(path_get(props, "deliveryInfo", "destination", "type")), "AzureBlob");
-    assert_string_equal(
-        json_string_value(json_object_get(
-            path_get(props, "definition", "dataSet", "configuration"), "dataVersion")),
+        json_string_value(json_object_get(path_get(props, "definition", "dataSet", "configuration"),
+                                          "dataVersion")),
         "1.0r2");
     http_result_dispose(&r);
 
@@ -202,12 +201,13 @@ static void test_property_validation(void **state)
     b = export_body("FocusCost", "\"compressionMode\":\"gzip\"");
     expect_put(T_SUB, "gzip", v, b, 201, NULL);
     free(b);
-    snprintf(body, sizeof body,
-             "{\"properties\":{\"format\":\"Parquet\",\"compressionMode\":\"snappy\","
-             "\"deliveryInfo\":{\"destination\":{\"resourceId\":\"%s\",\"container\":\"msexports\"}},"
-             "\"definition\":{\"type\":\"FocusCost\",\"timeframe\":\"MonthToDate\",\"dataSet\":{"
-             "\"configuration\":{\"dataVersion\":\"1.2-preview\"}}}}}",
-             T_STORAGE);
+    snprintf(
+        body, sizeof body,
+        "{\"properties\":{\"format\":\"Parquet\",\"compressionMode\":\"snappy\","
+        "\"deliveryInfo\":{\"destination\":{\"resourceId\":\"%s\",\"container\":\"msexports\"}},"
+        "\"definition\":{\"type\":\"FocusCost\",\"timeframe\":\"MonthToDate\",\"dataSet\":{"
+        "\"configuration\":{\"dataVersion\":\"1.2-preview\"}}}}}",
+        T_STORAGE);
     expect_put(T_SUB, "parquet", "2023-07-01-preview", body, 400, "Invalid format 'Parquet'");
     expect_put(T_SUB, "parquet", v, body, 201, NULL);
     b = export_body("FocusCost", NULL);
@@ -367,7 +367,8 @@ static void test_run_time_periods(void **state)
     free(body);
     const char *path = EXPORTS "/backfill/run?api-version=2025-03-01";
     arm_call(&fx, token, "POST", path,
-             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00.000Z\",\"to\":\"2024-01-31T00:00:00.000Z\"}}",
+             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00.000Z\",\"to\":\"2024-01-31T00:00:00."
+             "000Z\"}}",
              &r);
     assert_int_equal(r.status, 200);
     http_result_dispose(&r);
@@ -378,12 +379,14 @@ static void test_run_time_periods(void **state)
                         "2024-01-31T00:00:00Z");
     http_result_dispose(&r);
     arm_call(&fx, token, "POST", path,
-             "{\"timePeriod\":{\"from\":\"2099-01-01T00:00:00Z\",\"to\":\"2099-01-31T00:00:00Z\"}}", &r);
+             "{\"timePeriod\":{\"from\":\"2099-01-01T00:00:00Z\",\"to\":\"2099-01-31T00:00:00Z\"}}",
+             &r);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(error_message(&r), "cannot be in the future"));
     http_result_dispose(&r);
     arm_call(&fx, token, "POST", path,
-             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-03-31T00:00:00Z\"}}", &r);
+             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-03-31T00:00:00Z\"}}",
+             &r);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(error_message(&r), "cannot exceed 1 month"));
     http_result_dispose(&r);

@@ -83,8 +83,8 @@ static void test_unknown_routes_get_arm_errors(void **state)
     http_result r;
     arm_call(&fx, token, "GET", "/foo/bar?api-version=2022-01-01", NULL, &r);
     assert_int_equal(r.status, 404);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
-                        "NotFound");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")), "NotFound");
     char *request_id = http_header(&r, "x-ms-request-id");
     char *echo = http_header(&r, "x-ms-client-request-id");
     assert_non_null(request_id);
@@ -93,15 +93,17 @@ static void test_unknown_routes_get_arm_errors(void **state)
     free(echo);
     http_result_dispose(&r);
 
-    arm_call(&fx, token, "GET", T_SUB "/providers/Microsoft.CostManagement/budgets?api-version=2023-03-01",
-             NULL, &r);
+    arm_call(&fx, token, "GET",
+             T_SUB "/providers/Microsoft.CostManagement/budgets?api-version=2023-03-01", NULL, &r);
     assert_int_equal(r.status, 404);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
-                        "InvalidResourceType");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+        "InvalidResourceType");
     http_result_dispose(&r);
 
     arm_call(&fx, token, "PATCH",
-             T_SUB "/providers/Microsoft.CostManagement/exports/x?api-version=2023-03-01", "{}", &r);
+             T_SUB "/providers/Microsoft.CostManagement/exports/x?api-version=2023-03-01", "{}",
+             &r);
     assert_int_equal(r.status, 405);
     assert_non_null(json_object_get(json_object_get(r.json, "error"), "message"));
     http_result_dispose(&r);
@@ -167,7 +169,8 @@ static void test_bad_configuration_is_refused_with_a_reason(void **state)
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "tenants"));
     free(err);
-    run_with_config("{\"tenants\": [\"t\"], \"principals\": [{\"client_id\": \"c\"}]}", &code, &err);
+    run_with_config("{\"tenants\": [\"t\"], \"principals\": [{\"client_id\": \"c\"}]}", &code,
+                    &err);
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "principals[0].object_id"));
     free(err);

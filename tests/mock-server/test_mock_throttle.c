@@ -17,7 +17,7 @@ static char *token;
 
 #define LIST T_SUB "/providers/Microsoft.CostManagement/exports?api-version=2025-03-01"
 #define LIST_RG                                                                                    \
-    T_SUB "/resourceGroups/rg-hub/providers/Microsoft.CostManagement/exports?api-version="        \
+    T_SUB "/resourceGroups/rg-hub/providers/Microsoft.CostManagement/exports?api-version="         \
           "2025-03-01"
 
 static int setup(void **state)
@@ -145,8 +145,9 @@ static void set_faults(const char *json)
 static void test_scripted_5xx_and_retry_after(void **state)
 {
     (void)state;
-    set_faults("[{\"route\": \"exports.list\", \"sequence\": [{\"status\": 503, \"retry_after\": 7},"
-               " {\"status\": 500}, null]}]");
+    set_faults(
+        "[{\"route\": \"exports.list\", \"sequence\": [{\"status\": 503, \"retry_after\": 7},"
+        " {\"status\": 500}, null]}]");
     http_result r;
     arm_call(&fx, token, "GET", LIST, NULL, &r);
     assert_int_equal(r.status, 503);
@@ -202,7 +203,8 @@ static void test_resets_slow_and_broken_bodies(void **state)
     /* The reply is lost but the export was created. */
     set_faults("[{\"route\": \"exports.put\", \"sequence\": [{\"reset_after\": true}]}]");
     char *body = export_body("ActualCost", NULL);
-    const char *path = T_SUB "/providers/Microsoft.CostManagement/exports/lost?api-version=2025-03-01";
+    const char *path =
+        T_SUB "/providers/Microsoft.CostManagement/exports/lost?api-version=2025-03-01";
     arm_call(&fx, token, "PUT", path, body, &r);
     assert_int_equal(r.status, 0);
     http_result_dispose(&r);
@@ -255,7 +257,8 @@ static void test_bad_fault_rules_are_refused(void **state)
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(r.body, "bogus"));
     http_result_dispose(&r);
-    http_call("PUT", url, NULL, NULL, "[{\"route\": \"x\", \"probability\": 2, \"fault\": {}}]", &r);
+    http_call("PUT", url, NULL, NULL, "[{\"route\": \"x\", \"probability\": 2, \"fault\": {}}]",
+              &r);
     assert_int_equal(r.status, 400);
     http_result_dispose(&r);
 }
