@@ -28,7 +28,6 @@ struct http_fixture {
 
 typedef struct request_state {
     size_t received;
-    int counted;
 } request_state;
 
 static enum MHD_Result add_headers(struct MHD_Response *r, const char *headers)
@@ -79,11 +78,15 @@ static enum MHD_Result echo(struct MHD_Connection *c, const char *method, size_t
     const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     const char *custom = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Test");
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ms-version");
     char body[1024];
     snprintf(body, sizeof body,
              "{\"method\":\"%s\",\"client_request_id\":\"%s\",\"user_agent\":\"%s\","
-             "\"content_length\":\"%s\",\"x_test\":\"%s\",\"received\":%zu}",
-             method, id ? id : "", ua ? ua : "", cl ? cl : "", custom ? custom : "", received);
+             "\"content_length\":\"%s\",\"x_test\":\"%s\",\"received\":%zu,"
+             "\"authorization\":\"%s\",\"x_ms_version\":\"%s\"}",
+             method, id ? id : "", ua ? ua : "", cl ? cl : "", custom ? custom : "", received,
+             auth ? auth : "", version ? version : "");
     return reply(c, 200,
                  "Content-Type: application/json\nx-ms-request-id: rid-1\n"
                  "x-ms-correlation-request-id: corr-1\nX-Multi: one\n",
@@ -101,11 +104,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (s == NULL) {
         s = calloc(1, sizeof *s);
         *state = s;
-        pthread_mutex_lock(&f->lock);
-        if (++f->active > f->max_active)
-            f->max_active = f->active;
-        pthread_mutex_unlock(&f->lock);
-        s->counted = 1;
         return MHD_YES;
     }
     if (*upload_size > 0) {
@@ -113,10 +111,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/echo") == 0)
+    if (strcmp(url, "/echo") == 0 || strncmp(url, "/echo/", 6) == 0)
         return echo(c, method, s->received);
     if (strcmp(url, "/slow") == 0) {
-        usleep(200 * 1000); /* lets a batch overlap: concurrency, not timing, is asserted */
+        /* Counted only while handled, so the overlap seen is real concurrency; the pause
+         * lets a batch overlap (concurrency, not timing, is asserted). */
+        pthread_mutex_lock(&f->lock);
+        if (++f->active > f->max_active)
+            f->max_active = f->active;
+        pthread_mutex_unlock(&f->lock);
+        usleep(200 * 1000);
+        pthread_mutex_lock(&f->lock);
+        f->active--;
+        pthread_mutex_unlock(&f->lock);
         return echo(c, method, s->received);
     }
     if (strncmp(url, "/status/", 8) == 0) {
@@ -164,16 +171,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode toe)
 {
+    (void)cls;
     (void)c;
     (void)toe;
-    http_fixture *f = cls;
-    request_state *s = *state;
-    if (s != NULL && s->counted) {
-        pthread_mutex_lock(&f->lock);
-        f->active--;
-        pthread_mutex_unlock(&f->lock);
-    }
-    free(s);
+    free(*state);
     *state = NULL;
 }
 
