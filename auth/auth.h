@@ -272,6 +272,9 @@ typedef struct auth_chain_options {
     const char *msi_secret;           /* MSI_SECRET */
     /* AZURE_POD_IDENTITY_AUTHORITY_HOST: base URL replacing IMDS's (tests, pod identity). */
     const char *imds_authority_host;
+    /* AZURE_TOKEN_CREDENTIALS: "prod", "EnvironmentCredential" (secret or certificate),
+     * "WorkloadIdentityCredential" or "ManagedIdentityCredential" narrows the AUTO chain. */
+    const char *token_credentials;
     const char *managed_identity_object_id;   /* explicit only */
     const char *managed_identity_resource_id; /* explicit only */
     auth_assertion_algorithm assertion_algorithm;
