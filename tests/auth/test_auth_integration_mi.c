@@ -99,6 +99,14 @@ static void test_imds_retries_429_503_and_410(void **state)
     assert_int_equal(sleeps.slept_ms[2], 10000);
     assert_non_null(strstr(log_lines.text, "HTTP 429"));
     assert_non_null(strstr(log_lines.text, "HTTP 503"));
+    /* a Retry-After longer than the back-off step is honoured */
+    admin("PUT", "/admin/faults",
+          "[{\"route\": \"imds.token\", \"sequence\": [{\"status\": 503, \"retry_after\": 9}, "
+          "null]}]");
+    sleeps.sleeps = 0;
+    token_works(credential, M_MI_SYSTEM_OID);
+    assert_int_equal(sleeps.sleeps, 1);
+    assert_int_equal(sleeps.slept_ms[0], 9000);
     admin("PUT", "/admin/faults", "[]");
     auth_credential_free(credential);
     free(endpoint);
