@@ -71,7 +71,7 @@ typedef struct auth_http_request {
     const char *const *headers; /* "Name: value", NULL-terminated, may be NULL */
     const char *body;           /* POST body or NULL */
     size_t body_len;
-    const char *ca_bundle; /* PEM file to trust in addition to none; NULL = system */
+    const char *ca_bundle; /* PEM file of CAs to trust instead of the system store, or NULL */
     long timeout_ms;
     long connect_timeout_ms; /* 0 = timeout_ms; a connect that times out means "absent" */
 } auth_http_request;
