@@ -33,10 +33,10 @@ static void requests_json(mock_server *server, const mock_request *request, mock
         if (filter != NULL && strcmp(filter, e->route) != 0)
             continue;
         total++;
-        json_array_append_new(list,
-                              json_pack("{s:f, s:s, s:s, s:s, s:i, s:s?}", "time", e->time,
-                                        "method", e->method, "path", e->path, "route", e->route,
-                                        "status", (int)e->status, "principal", e->principal));
+        json_array_append_new(
+            list, json_pack("{s:f, s:s, s:s, s:s, s:i, s:s?, s:s?}", "time", e->time, "method",
+                            e->method, "path", e->path, "route", e->route, "status", (int)e->status,
+                            "principal", e->principal, "api_version", e->api_version));
     }
     mock_reply_json(
         reply, 200,

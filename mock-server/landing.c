@@ -1,4 +1,5 @@
-/* Landing a completed run's files where Cost Management puts them:
+/* The worker thread: starts scheduled runs when due, and lands a completed run's files
+ * where Cost Management puts them:
  * {container}/{rootFolderPath}/{exportName}/{YYYYMMDD-YYYYMMDD}/{runId}/part_… then
  * manifest.json last, through the project's Blob client (arm/) with data from focus/. */
 #include "mock-server/mock_int.h"
@@ -274,6 +275,7 @@ static void *landing_main(void *arg)
     mock_server *server = arg;
     pthread_mutex_lock(&server->lock);
     while (!server->stopping) {
+        mock_exports_schedule(server);
         landing_job job;
         if (next_job(server, &job)) {
             pthread_mutex_unlock(&server->lock);

@@ -268,6 +268,7 @@ typedef struct mock_export {
     json_t *body;      /* the stored resource: identity, location, properties */
     mock_export_run *runs;
     size_t run_count;
+    time_t next_due; /* next scheduled run (mock clock), 0 = none */
 } mock_export;
 
 typedef struct mock_log_entry {
@@ -277,6 +278,7 @@ typedef struct mock_log_entry {
     const char *route;
     unsigned status;
     char *principal;
+    char *api_version;
 } mock_log_entry;
 
 typedef struct mock_listener_context {
@@ -339,6 +341,12 @@ void mock_exports_handle(mock_server *server, mock_request *request, mock_reply 
                          const mock_scope *scope, const char *rest, const char *api_version,
                          const mock_principal *caller);
 void mock_exports_clear(mock_server *server);
+/* Starts the Scheduled runs of active schedules that are due (called by the worker). */
+void mock_exports_schedule(mock_server *server);
+bool mock_schedule_next(json_t *props, time_t after, time_t *out);
+/* caller NULL = a Scheduled run submitted by System. */
+void mock_run_submit(mock_server *server, mock_export *export, const mock_principal *caller,
+                     const char *from, const char *to, const char *forced_status);
 json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_export_run *run);
 const char *mock_run_status(mock_server *server, mock_export_run *run);
 /* {rootFolderPath}/{exportName}/{YYYYMMDD-YYYYMMDD}/{runId}: where a run's files go. */

@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mock_run_submit(mock_server *server, mock_export *export, const mock_principal *caller,
-                     const char *from, const char *to, const char *forced_status);
-
 static time_t day_start(time_t t)
 {
     return t - t % 86400;
@@ -69,8 +66,11 @@ void mock_run_submit(mock_server *server, mock_export *export, const mock_princi
     double now = mock_now(server);
     run->submitted = (time_t)now;
     run->submitted_ms = (long)((now - (double)run->submitted) * 1000);
-    run->submitted_by = strdup(caller->name ? caller->name : caller->object_id);
-    run->execution_type = strdup("OnDemand");
+    /* No caller: the scheduler started it, as the service's own runs say. */
+    run->submitted_by = strdup(caller == NULL ? "System"
+                               : caller->name ? caller->name
+                                              : caller->object_id);
+    run->execution_type = strdup(caller == NULL ? "Scheduled" : "OnDemand");
     json_t *props = json_object_get(export->body, "properties");
     time_t f, t;
     if (from == NULL || to == NULL || !mock_parse_time(from, &f) || !mock_parse_time(to, &t))

@@ -170,6 +170,8 @@ void mock_log_add(mock_server *server, const mock_request *request, unsigned sta
     entry->route = request->route;
     entry->status = status;
     entry->principal = request->principal ? strdup(request->principal) : NULL;
+    const char *api_version = mock_request_query(request, "api-version");
+    entry->api_version = api_version ? strdup(api_version) : NULL;
 }
 
 void mock_log_clear(mock_server *server)
@@ -178,6 +180,7 @@ void mock_log_clear(mock_server *server)
         free(server->log[i].method);
         free(server->log[i].path);
         free(server->log[i].principal);
+        free(server->log[i].api_version);
     }
     free(server->log);
     server->log = NULL;

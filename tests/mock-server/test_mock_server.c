@@ -140,6 +140,7 @@ static void test_admin_counts_requests_per_route(void **state)
     assert_string_equal(json_string_value(json_object_get(first, "principal")), T_SP_OID);
     assert_int_equal(json_integer_value(json_object_get(first, "status")), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 3);
+    assert_string_equal(json_string_value(json_object_get(first, "api_version")), "2022-12-01");
     http_result_dispose(&r);
     admin_send(&fx, "DELETE", "/admin/requests", NULL);
     assert_int_equal(admin_count(&fx, "subscriptions.list"), 0);
@@ -191,6 +192,22 @@ static void test_bad_configuration_is_refused_with_a_reason(void **state)
     free(err);
 }
 
+static void test_examples_start(void **state)
+{
+    (void)state;
+    const char *examples[] = {"ea-mca-hub.json", "faults-and-throttling.json"};
+    for (size_t i = 0; i < 2; i++) {
+        char relative[128];
+        snprintf(relative, sizeof relative, "../../mock-server/examples/%s", examples[i]);
+        char *path = test_data_path(relative);
+        mock_fixture example;
+        assert_int_equal(mock_fixture_start(path, &example), 0);
+        int status = mock_fixture_stop(&example);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_unknown_routes_get_arm_errors),
         cmocka_unit_test(test_admin_counts_requests_per_route),
         cmocka_unit_test(test_bad_configuration_is_refused_with_a_reason),
+        cmocka_unit_test(test_examples_start),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
