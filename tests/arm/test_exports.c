@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "arm/exports.h"
+#include "log_capture.h"
 #include "mock_fixture.h"
 
 #define TENANT "11111111-1111-1111-1111-111111111111"
@@ -44,19 +45,10 @@ typedef struct fixture {
     arm_token_provider provider;
     arm_pacer *pacer;
     arm_exports_client *exports;
-    char log[1 << 15];
+    log_capture log;
 } fixture;
 
 static fixture *fx;
-
-static void capture_log(void *ctx, arm_log_level level, const char *line)
-{
-    (void)level;
-    fixture *f = ctx;
-    size_t n = strlen(f->log);
-    if (n + strlen(line) + 2 < sizeof f->log)
-        snprintf(f->log + n, sizeof f->log - n, "%s\n", line);
-}
 
 static long admin(const char *method, const char *path, const char *body)
 {
@@ -168,8 +160,8 @@ static int setup(void **state)
         return -1;
     arm_http_options o = arm_http_options_default();
     o.ca_bundle_path = fx->mock.ca_path;
-    o.log = capture_log;
-    o.log_ctx = fx;
+    o.log = log_capture_line;
+    o.log_ctx = &fx->log;
     if (arm_http_client_new(&o, &fx->http, NULL) != ARM_OK)
         return -1;
     o.log = NULL;
@@ -202,7 +194,7 @@ static int teardown(void **state)
 static int reset(void **state)
 {
     (void)state;
-    fx->log[0] = '\0';
+    fx->log.text[0] = '\0';
     fx->slept = 0;
     return admin("POST", "/admin/reset", NULL) == 200 ? 0 : -1;
 }
@@ -346,7 +338,7 @@ static void test_auth_and_validation_errors(void **state)
     assert_int_equal(err.http_status, 401);
     assert_int_equal(norole.invalidated, 1);
     assert_int_equal(err.attempts, 2);
-    assert_null(strstr(fx->log, "not-a-real-token"));
+    assert_null(strstr(fx->log.text, "not-a-real-token"));
     arm_exports_client_free(c);
     free(norole.cached);
     /* Refused before any request. */
@@ -402,7 +394,7 @@ static void test_429_waits_and_succeeds(void **state)
     assert_int_equal(arm_exports_list(unpaced, SUB, false, &list, &err), ARM_OK);
     assert_int_equal(err.attempts, 2);
     assert_true(fx->slept >= 19); /* 1 token per 20 s */
-    assert_non_null(strstr(fx->log, "-> 429"));
+    assert_non_null(strstr(fx->log.text, "-> 429"));
     arm_export_list_dispose(&list);
     arm_exports_client_free(unpaced);
 }
@@ -421,7 +413,7 @@ static void test_pacer_avoids_429(void **state)
         arm_export_list_dispose(&list);
     }
     /* The pacer learned "DefaultQuota:0" and spaced the last calls out: no 429 at all. */
-    assert_null(strstr(fx->log, "-> 429"));
+    assert_null(strstr(fx->log.text, "-> 429"));
     assert_true(fx->slept >= 14);
 }
 
@@ -469,6 +461,32 @@ static void test_faults(void **state)
     arm_export_dispose(&e);
 }
 
+static void test_create_whose_reply_was_lost(void **state)
+{
+    (void)state;
+    assert_int_equal(admin("PUT", "/admin/faults",
+                           "[{\"route\": \"exports.put\", \"sequence\": [{\"reset_after\": "
+                           "true}]}]"),
+                     200);
+    arm_export e, out;
+    hub_export(&e, "ActualCost");
+    bool created = false;
+    arm_error err;
+    /* The export was made but the reply lost; the retry meets it: the create still succeeds. */
+    assert_int_equal(
+        arm_exports_create_or_update(fx->exports, SUB, "lost", &e, &out, &created, &err), ARM_OK);
+    assert_true(created);
+    assert_string_equal(out.name, "lost");
+    assert_non_null(out.etag);
+    assert_int_equal(route_count("exports.put"), 2);
+    /* A create over an export that was already there is still an error. */
+    assert_int_equal(arm_exports_create_or_update(fx->exports, SUB, "lost", &e, NULL, NULL, &err),
+                     ARM_ERR_HTTP);
+    assert_int_equal(err.http_status, 400);
+    arm_export_dispose(&out);
+    arm_export_dispose(&e);
+}
+
 static void test_stable_api_version(void **state)
 {
     (void)state;
@@ -484,7 +502,7 @@ static void test_stable_api_version(void **state)
     assert_true(created);
     assert_string_equal(out.format, "Parquet");
     assert_string_equal(out.compression_mode, "snappy");
-    assert_non_null(strstr(fx->log, "api-version=2025-03-01"));
+    assert_non_null(strstr(fx->log.text, "api-version=2025-03-01"));
     arm_export_dispose(&out);
     arm_export_dispose(&e);
     arm_exports_client_free(c);
@@ -530,6 +548,7 @@ int main(void)
         cmocka_unit_test_setup(test_429_waits_and_succeeds, reset),
         cmocka_unit_test_setup(test_pacer_avoids_429, reset),
         cmocka_unit_test_setup(test_faults, reset),
+        cmocka_unit_test_setup(test_create_whose_reply_was_lost, reset),
         cmocka_unit_test_setup(test_stable_api_version, reset),
         cmocka_unit_test_setup(test_list_many_scopes_at_once, reset),
     };

@@ -12,6 +12,7 @@
 
 #include "arm/blob.h"
 #include "arm/retry.h"
+#include "log_capture.h"
 #include "fake_clock.h"
 #include "http_fixture.h"
 
@@ -45,24 +46,16 @@ typedef struct fixture {
     arm_retry_policy policy;
     arm_pipeline pipeline;
     char url[256];
-    char log[16384];
+    log_capture log;
 } fixture;
-
-static void capture_log(void *ctx, arm_log_level level, const char *line)
-{
-    (void)level;
-    fixture *f = ctx;
-    size_t n = strlen(f->log);
-    snprintf(f->log + n, sizeof f->log - n, "%s\n", line);
-}
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     f->server = http_fixture_start();
     arm_http_options o = arm_http_options_default();
-    o.log = capture_log;
-    o.log_ctx = f;
+    o.log = log_capture_line;
+    o.log_ctx = &f->log;
     if (f->server == NULL || arm_http_client_new(&o, &f->http, NULL) != ARM_OK)
         return -1;
     f->clock.now = 1000000;
@@ -109,7 +102,7 @@ static void test_429_waits_largest_header_then_succeeds(void **state)
     assert_int_equal(err.attempts, 2);
     assert_int_equal(http_fixture_script_hits(f->server) - before, 2);
     assert_true(fabs(f->clock.last_sleep - 37) < 0.01);
-    assert_non_null(strstr(f->log, "retrying POST /script"));
+    assert_non_null(strstr(f->log.text, "retrying POST /script"));
     arm_http_response_dispose(&resp);
 }
 
@@ -266,7 +259,7 @@ static void test_401_refreshes_token_once(void **state)
     assert_int_equal(call(f, "GET", &resp, &err), ARM_ERR_HTTP);
     assert_string_equal(err.code, "InvalidAuthenticationToken");
     assert_int_equal(t.invalidated, 2);
-    assert_null(strstr(f->log, "tok-"));
+    assert_null(strstr(f->log.text, "tok-"));
     f->pipeline.tokens = NULL;
     arm_http_response_dispose(&resp);
 }
