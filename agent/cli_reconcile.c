@@ -209,7 +209,30 @@ int agent_cli_plan(int argc, char **argv)
     return rc;
 }
 
-static size_t reconcile_and_report(session *s)
+/* What the agent now keeps, for status and the next run: each export's eTag
+ * and the hash of the body it wants. */
+static void record_exports(agent_state *state, const agent_scope_result *result)
+{
+    int64_t now = (int64_t)time(NULL);
+    for (size_t a = 0; a < result->plan.count; a++) {
+        const agent_action *action = &result->plan.actions[a];
+        agent_state_error error;
+        if (action->failed)
+            continue;
+        if (action->kind == AGENT_ACTION_DELETE) {
+            agent_state_delete_export(state, result->plan.scope, action->name, &error);
+            continue;
+        }
+        char hash[17];
+        agent_desired_body_hash(action->desired, hash);
+        agent_state_export row = {result->plan.scope, action->name, action->etag, hash, now};
+        if (agent_state_put_export(state, &row, &error) != AGENT_STATE_OK)
+            fprintf(stderr, "hubagent: cannot record %s in the state: %s\n", action->name,
+                    error.message);
+    }
+}
+
+static size_t reconcile_and_report(session *s, agent_state *state)
 {
     agent_scope_result *results = NULL;
     arm_error error;
@@ -224,6 +247,7 @@ static size_t reconcile_and_report(session *s)
         if (r->status == ARM_OK)
             printf("%s: %zu created, %zu updated, %zu deleted\n", r->plan.scope, r->created,
                    r->updated, r->deleted);
+        record_exports(state, r);
     }
     size_t failed = report_failures(results, s->value->scope_count);
     printf("Exports: %zu scopes, %zu failed; %zu exports created, %zu updated, %zu deleted.\n",
@@ -303,7 +327,9 @@ int agent_cli_run(int argc, char **argv)
     if (rc == AGENT_EXIT_OK) {
         s.options.prune = agent_cli_has_switch(&args, "prune");
         s.options.apply = true;
-        size_t failed = reconcile_and_report(&s);
+        size_t failed = reconcile_and_report(&s, state);
+        if (s.settings_etag != NULL)
+            agent_state_set_value(state, "settings.etag", s.settings_etag, NULL);
         if (!agent_cli_has_switch(&args, "no-runs"))
             failed += run_ticks(&s, state, forced);
         rc = failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;

@@ -37,7 +37,7 @@ static void merge_into(json_t *target, const json_t *source)
 }
 
 static arm_status put_export(arm_exports_client *client, const char *scope, const char *name,
-                             const json_t *body, arm_error *err)
+                             const json_t *body, char **out_etag, arm_error *err)
 {
     char *text = json_dumps(body, JSON_COMPACT);
     if (text == NULL)
@@ -46,19 +46,26 @@ static arm_status put_export(arm_exports_client *client, const char *scope, cons
     arm_export_init(&export_);
     arm_status status = arm_export_parse(text, strlen(text), &export_, err);
     free(text);
+    arm_export written;
+    arm_export_init(&written);
     if (status == ARM_OK)
-        status = arm_exports_create_or_update(client, scope, name, &export_, NULL, NULL, err);
+        status = arm_exports_create_or_update(client, scope, name, &export_, &written, NULL, err);
+    if (status == ARM_OK && written.etag != NULL) {
+        free(*out_etag);
+        *out_etag = strdup(written.etag);
+    }
+    arm_export_dispose(&written);
     arm_export_dispose(&export_);
     return status;
 }
 
 /* Update: the existing export with the desired fields laid over it. */
-static arm_status update_export(arm_exports_client *client, const char *scope,
-                                const agent_action *action, const json_t *actual, arm_error *err)
+static arm_status update_export(arm_exports_client *client, const char *scope, agent_action *action,
+                                const json_t *actual, arm_error *err)
 {
     json_t *merged = json_deep_copy(actual);
     merge_into(merged, action->desired);
-    arm_status status = put_export(client, scope, action->name, merged, err);
+    arm_status status = put_export(client, scope, action->name, merged, &action->etag, err);
     json_decref(merged);
     if (status != ARM_ERR_HTTP || err->http_status != 412)
         return status;
@@ -71,7 +78,7 @@ static arm_status update_export(arm_exports_client *client, const char *scope,
     if (current == NULL)
         return status == ARM_OK ? arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory") : status;
     merge_into(current, action->desired);
-    status = put_export(client, scope, action->name, current, err);
+    status = put_export(client, scope, action->name, current, &action->etag, err);
     json_decref(current);
     return status;
 }
@@ -93,18 +100,20 @@ static void apply_plan(arm_exports_client *client, const char *scope, const json
                        agent_scope_result *result)
 {
     for (size_t a = 0; a < result->plan.count; a++) {
-        const agent_action *action = &result->plan.actions[a];
+        agent_action *action = &result->plan.actions[a];
         arm_error error;
         arm_error_init(&error);
         arm_status status = ARM_OK;
         if (action->kind == AGENT_ACTION_CREATE)
-            status = put_export(client, scope, action->name, action->desired, &error);
+            status =
+                put_export(client, scope, action->name, action->desired, &action->etag, &error);
         else if (action->kind == AGENT_ACTION_UPDATE)
             status =
                 update_export(client, scope, action, find_listed(actual, action->name), &error);
         else if (action->kind == AGENT_ACTION_DELETE)
             status = arm_exports_delete(client, scope, action->name, &error);
         if (status != ARM_OK) {
+            action->failed = true;
             if (result->failed++ == 0) {
                 result->status = status;
                 result->error = error;
