@@ -5,9 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SETTINGS_CONTAINER "config"
-#define SETTINGS_BLOB      "settings.json"
-
 static arm_status from_auth(arm_error *err, const auth_error *error, auth_status status)
 {
     return arm_error_set(err, ARM_ERR_AUTH, "%s",
@@ -155,8 +152,8 @@ settings_status agent_settings_load(const agent_config *config, agent_azure *azu
     arm_blob_sink blob_sink = {.write = collect, .rewind = restart, .ctx = &sink};
     arm_blob_properties properties;
     memset(&properties, 0, sizeof properties);
-    arm_status status = arm_blob_get(azure->blob, SETTINGS_CONTAINER, SETTINGS_BLOB, &blob_sink,
-                                     NULL, &properties, err);
+    arm_status status = arm_blob_get(azure->blob, AGENT_SETTINGS_CONTAINER, AGENT_SETTINGS_BLOB,
+                                     &blob_sink, NULL, &properties, err);
     if (status != ARM_OK) {
         free(sink.data);
         return SETTINGS_E_IO;

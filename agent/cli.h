@@ -56,6 +56,7 @@ int agent_cli_run(int argc, char **argv);
 int agent_cli_status(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
+int agent_cli_settings_upload(int argc, char **argv);
 int agent_cli_inspect(int argc, char **argv);
 
 /* Prints "hubagent: " + message to stderr and returns AGENT_EXIT_USAGE. */
