@@ -4,6 +4,7 @@
  * the worker pool, so one slow or failing scope never holds the rest. */
 #include "agent/reconcile.h"
 #include "agent/pool.h"
+#include "agent/stop.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,12 @@ static void reconcile_item(void *ctx, size_t item, arm_exports_client *client,
 {
     reconcile_work *work = ctx;
     agent_scope_result *result = &work->results[item];
+    if (agent_stop_requested()) {
+        result->status = arm_error_set(&result->error, ARM_ERR_CALLBACK,
+                                       "not reconciled: the agent was asked to stop");
+        result->plan.scope = strdup(work->value->scopes[item].scope);
+        return;
+    }
     if (client == NULL) {
         result->status = setup_status;
         result->error = *setup_error;
