@@ -80,7 +80,7 @@ static arm_status put_single(arm_blob_client *c, const char *container, const ch
 /* Block ids must all have the same length: base64 of a 16-digit index. */
 static void block_id(uint64_t index, char out[32])
 {
-    char raw[17];
+    char raw[24]; /* 16 digits: far more than the 50 000 blocks a blob may have */
     snprintf(raw, sizeof raw, "%016llu", (unsigned long long)index);
     EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)raw, 16);
 }

@@ -8,15 +8,15 @@
 typedef struct csv_reader {
     focus_reader base;
     focus_input in;
-    focus_buffer bytes;    /* the current record's cell bytes, back to back */
-    size_t *starts;        /* cell i = bytes[starts[i] .. starts[i+1]) */
+    focus_buffer bytes; /* the current record's cell bytes, back to back */
+    size_t *starts;     /* cell i = bytes[starts[i] .. starts[i+1]) */
     size_t cell_count, cell_capacity;
     focus_column *columns; /* from the header, typed by the schema when given */
     char *names;           /* storage for the column names */
     size_t column_count;
     focus_value *values;
-    int64_t line;          /* line the next record starts on */
-    int64_t record_line;   /* line the current record started on */
+    int64_t line;        /* line the next record starts on */
+    int64_t record_line; /* line the current record started on */
     uint64_t record_offset;
 } csv_reader;
 
@@ -94,8 +94,8 @@ static focus_status read_record(csv_reader *r, bool *out_any, focus_error *error
             if (c != ',' && c != '\n' && c != '\r')
                 return focus_fail(error, FOCUS_CORRUPT, r->in.path,
                                   (int64_t)(r->in.consumed + r->in.plain_start - 1), r->line,
-                                  "%s line %lld: unexpected '%c' after a closing quote",
-                                  r->in.path, (long long)r->line, c >= 32 && c < 127 ? c : '?');
+                                  "%s line %lld: unexpected '%c' after a closing quote", r->in.path,
+                                  (long long)r->line, c >= 32 && c < 127 ? c : '?');
             /* fall through */
         case CELL_START:
         case UNQUOTED:
@@ -157,8 +157,8 @@ static focus_status csv_next(focus_reader *base, const focus_value **out_row, fo
         return csv_next(base, out_row, error);
     if (r->cell_count != r->column_count)
         return focus_fail(error, FOCUS_CORRUPT, r->in.path, (int64_t)r->record_offset,
-                          r->record_line, "%s line %lld: %zu cells, the header has %zu",
-                          r->in.path, (long long)r->record_line, r->cell_count, r->column_count);
+                          r->record_line, "%s line %lld: %zu cells, the header has %zu", r->in.path,
+                          (long long)r->record_line, r->cell_count, r->column_count);
     for (size_t c = 0; c < r->column_count; c++) {
         const char *text = (const char *)r->bytes.data + r->starts[c];
         size_t length = r->starts[c + 1] - r->starts[c];
@@ -191,8 +191,7 @@ static void csv_free(focus_reader *base)
     free(r);
 }
 
-static const focus_reader_ops csv_reader_ops = {csv_columns, csv_next, csv_declared_rows,
-                                                csv_free};
+static const focus_reader_ops csv_reader_ops = {csv_columns, csv_next, csv_declared_rows, csv_free};
 
 /* Turns the header record into typed columns; every schema column must be present. */
 static focus_status read_header(csv_reader *r, const focus_schema *schema, focus_error *error)

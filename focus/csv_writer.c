@@ -115,8 +115,8 @@ focus_status focus_csv_writer_open(const char *path, const focus_schema *schema,
     w->schema = schema;
     w->dates = options->dates != FOCUS_DATES_DEFAULT ? options->dates : schema->dates;
     w->newline = options->csv_crlf ? "\r\n" : "\n";
-    focus_status status = focus_output_open(&w->out, path,
-                                            options->compression == FOCUS_COMPRESSION_GZIP, error);
+    focus_status status =
+        focus_output_open(&w->out, path, options->compression == FOCUS_COMPRESSION_GZIP, error);
     if (status != FOCUS_OK) {
         free(w);
         return status;

@@ -118,8 +118,8 @@ focus_status focus_export_month(const focus_export_options *options,
     s.result = out_result;
     focus_status status = check_options(options, error);
     if (status == FOCUS_OK)
-        status = focus_schema_find(options->dataset, options->version, options->variant,
-                                   &s.schema, error);
+        status = focus_schema_find(options->dataset, options->version, options->variant, &s.schema,
+                                   error);
     if (status != FOCUS_OK)
         return status;
     s.writer_options = focus_writer_options_default();

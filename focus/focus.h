@@ -26,9 +26,9 @@ const char *focus_status_text(focus_status status);
 /* Caller-owned details of the last failure: which file, where in it, and what. */
 typedef struct focus_error {
     focus_status status;
-    char file[512];  /* "" when no file is involved */
-    int64_t offset;  /* byte offset in the (uncompressed) stream, -1 if not known */
-    int64_t line;    /* 1-based CSV line, -1 if not applicable */
+    char file[512]; /* "" when no file is involved */
+    int64_t offset; /* byte offset in the (uncompressed) stream, -1 if not known */
+    int64_t line;   /* 1-based CSV line, -1 if not applicable */
     char message[512];
 } focus_error;
 
@@ -57,10 +57,10 @@ typedef struct focus_column {
 
 /* How DATETIME cells are written as text. FOCUS 1.0 has no seconds, 1.0r2 does. */
 typedef enum focus_date_style {
-    FOCUS_DATES_DEFAULT = 0,  /* the schema's own style (options only) */
-    FOCUS_DATES_ISO_MINUTES,  /* 2024-01-01T00:00Z */
-    FOCUS_DATES_ISO_SECONDS,  /* 2024-01-01T00:00:00Z */
-    FOCUS_DATES_US            /* 01/01/2024 (legacy cost CSVs) */
+    FOCUS_DATES_DEFAULT = 0, /* the schema's own style (options only) */
+    FOCUS_DATES_ISO_MINUTES, /* 2024-01-01T00:00Z */
+    FOCUS_DATES_ISO_SECONDS, /* 2024-01-01T00:00:00Z */
+    FOCUS_DATES_US           /* 01/01/2024 (legacy cost CSVs) */
 } focus_date_style;
 
 typedef enum focus_dataset {
@@ -112,12 +112,11 @@ size_t focus_value_format(focus_type type, focus_date_style dates, const focus_v
 /* Parses cell text into `out`; empty text is null. Accepts ISO 8601 (with or without seconds,
  * fractions, Z) and M/d/yyyy[ h:mm:ss] dates, True/False booleans. STRING values point into
  * `text`. */
-focus_status focus_value_parse(focus_type type, const char *text, size_t length,
-                               focus_value *out, focus_error *error);
+focus_status focus_value_parse(focus_type type, const char *text, size_t length, focus_value *out,
+                               focus_error *error);
 
 /* Civil time helpers (UTC). */
-int64_t focus_datetime_from_civil(int year, int month, int day, int hour, int minute,
-                                  int second);
+int64_t focus_datetime_from_civil(int year, int month, int day, int hour, int minute, int second);
 void focus_datetime_to_civil(int64_t micros, int *year, int *month, int *day, int *hour,
                              int *minute, int *second);
 
@@ -155,11 +154,11 @@ typedef enum focus_compression {
 typedef struct focus_writer_options {
     focus_format format;
     focus_compression compression;
-    focus_date_style dates;     /* CSV: DEFAULT = the schema's */
-    bool csv_bom;               /* CSV: UTF-8 BOM first (Cost Management writes one) */
-    bool csv_crlf;              /* CSV: CRLF line ends (RFC 4180) instead of LF */
-    int parquet_page_version;   /* 1 or 2 */
-    bool parquet_dictionary;    /* dictionary-encode when it pays */
+    focus_date_style dates;   /* CSV: DEFAULT = the schema's */
+    bool csv_bom;             /* CSV: UTF-8 BOM first (Cost Management writes one) */
+    bool csv_crlf;            /* CSV: CRLF line ends (RFC 4180) instead of LF */
+    int parquet_page_version; /* 1 or 2 */
+    bool parquet_dictionary;  /* dictionary-encode when it pays */
     uint64_t parquet_row_group_rows;
     size_t parquet_page_bytes;
 } focus_writer_options;
@@ -203,8 +202,8 @@ void focus_reader_free(focus_reader *reader);
 /* ---- A month of export files, partitioned like Cost Management ------------------------- */
 
 typedef struct focus_export_file {
-    char name[64];  /* part_0_0001.csv.gz, part_0_0002.parquet, ... */
-    char path[1024];/* local path of the finished file */
+    char name[64];   /* part_0_0001.csv.gz, part_0_0002.parquet, ... */
+    char path[1024]; /* local path of the finished file */
     uint64_t byte_count;
     uint64_t data_row_count;
 } focus_export_file;
@@ -229,7 +228,7 @@ typedef struct focus_export_options {
     const char *directory;       /* where files are written (must exist) */
     focus_file_sink sink;        /* NULL = just leave them in `directory` */
     void *sink_context;
-    bool keep_files;             /* keep local files after the sink took them */
+    bool keep_files; /* keep local files after the sink took them */
     uint64_t seed;
 } focus_export_options;
 
@@ -257,7 +256,7 @@ focus_inspect_options focus_inspect_options_default(void);
 
 /* Reads a file through once and writes to `out` its format, dataset/version
  * guess, schema, row count and total cost by month and service. */
-focus_status focus_inspect_file(const char *path, const focus_inspect_options *options,
-                                FILE *out, focus_error *error);
+focus_status focus_inspect_file(const char *path, const focus_inspect_options *options, FILE *out,
+                                focus_error *error);
 
 #endif

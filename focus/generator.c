@@ -35,8 +35,7 @@ focus_status focus_generator_new(const focus_generator_options *options,
         return focus_fail(error, FOCUS_INVALID_ARGUMENT, NULL, -1, -1, "no schema given");
     if (!options->scope || !*options->scope)
         return focus_fail(error, FOCUS_INVALID_ARGUMENT, NULL, -1, -1, "no scope given");
-    if (options->month < 1 || options->month > 12 || options->year < 1970 ||
-        options->year > 9999)
+    if (options->month < 1 || options->month > 12 || options->year < 1970 || options->year > 9999)
         return focus_fail(error, FOCUS_INVALID_ARGUMENT, NULL, -1, -1, "invalid month %04d-%02d",
                           options->year, options->month);
     focus_generator *g = calloc(1, sizeof(*g));

@@ -26,23 +26,23 @@ const focus_service focus_services[] = {
      "Premium SSD Managed Disks", "P10 LRS Disk", "Disks/Month", "1/Month", "Storage", "IaaS",
      "disk", "Premium_LRS", 1, 19.71, 0.0333, COMMIT_NONE, 8},
     {"Azure SQL Database", "Databases", "Relational Databases", "microsoft.sql/servers/databases",
-     "SQL database", "SQL Database", "General Purpose - Compute Gen5", "vCore", "Hours",
-     "1 Hour", "Databases", "PaaS", "sqldb", "GP_Gen5_2", 1, 0.5044, 48, COMMIT_RESERVATION, 6},
+     "SQL database", "SQL Database", "General Purpose - Compute Gen5", "vCore", "Hours", "1 Hour",
+     "Databases", "PaaS", "sqldb", "GP_Gen5_2", 1, 0.5044, 48, COMMIT_RESERVATION, 6},
     {"Azure Kubernetes Service", "Compute", "Containers",
-     "microsoft.containerservice/managedclusters", "Kubernetes service",
-     "Azure Kubernetes Service", "Standard", "Standard Uptime SLA", "Hours", "1 Hour", "Compute",
-     "PaaS", "aks", "Standard", 1, 0.1, 24, COMMIT_NONE, 3},
+     "microsoft.containerservice/managedclusters", "Kubernetes service", "Azure Kubernetes Service",
+     "Standard", "Standard Uptime SLA", "Hours", "1 Hour", "Compute", "PaaS", "aks", "Standard", 1,
+     0.1, 24, COMMIT_NONE, 3},
     {"Azure App Service", "Web", "Web", "microsoft.web/serverfarms", "App Service plan",
      "Azure App Service", "Premium v3 Plan", "P1 v3 App", "Hours", "1 Hour", "Compute", "PaaS",
      "asp", "P1v3", 1, 0.225, 24, COMMIT_SAVINGS_PLAN, 5},
     {"Azure Cosmos DB", "Databases", "NoSQL Databases", "microsoft.documentdb/databaseaccounts",
-     "Azure Cosmos DB account", "Azure Cosmos DB", "Azure Cosmos DB", "100 RU/s",
-     "RU/s Hours", "100 Hours", "Databases", "PaaS", "cosmos", "Standard", 100, 0.008, 9600,
-     COMMIT_RESERVATION, 3},
+     "Azure Cosmos DB account", "Azure Cosmos DB", "Azure Cosmos DB", "100 RU/s", "RU/s Hours",
+     "100 Hours", "Databases", "PaaS", "cosmos", "Standard", 100, 0.008, 9600, COMMIT_RESERVATION,
+     3},
     {"Virtual Network", "Networking", "Network Infrastructure",
-     "microsoft.network/publicipaddresses", "Public IP address", "Virtual Network",
-     "IP Addresses", "Standard IPv4 Static Public IP", "Hours", "1 Hour", "Networking", "IaaS",
-     "pip", "Standard", 1, 0.005, 24, COMMIT_NONE, 5},
+     "microsoft.network/publicipaddresses", "Public IP address", "Virtual Network", "IP Addresses",
+     "Standard IPv4 Static Public IP", "Hours", "1 Hour", "Networking", "IaaS", "pip", "Standard",
+     1, 0.005, 24, COMMIT_NONE, 5},
     {"Load Balancer", "Networking", "Load Balancing", "microsoft.network/loadbalancers",
      "Load balancer", "Load Balancer", "Standard", "Standard Data Processed", "GB", "1 GB",
      "Networking", "PaaS", "lb", "Standard", 1, 0.005, 120, COMMIT_NONE, 2},
@@ -55,8 +55,7 @@ const focus_service focus_services[] = {
      "standard", 10000, 0.03, 40000, COMMIT_NONE, 2},
     {"Azure Data Factory v2", "Analytics", "Data Processing", "microsoft.datafactory/factories",
      "Data factory (V2)", "Azure Data Factory v2", "Data Flow", "General Purpose Data Flow",
-     "vCore Hours", "1 Hour", "Analytics", "PaaS", "adf", "Standard", 1, 0.274, 16, COMMIT_NONE,
-     2},
+     "vCore Hours", "1 Hour", "Analytics", "PaaS", "adf", "Standard", 1, 0.274, 16, COMMIT_NONE, 2},
     {"Azure Cache for Redis", "Databases", "Caching", "microsoft.cache/redis",
      "Azure Cache for Redis", "Redis Cache", "Standard", "C1 Cache Instance", "Hours", "1 Hour",
      "Databases", "PaaS", "redis", "Standard_C1", 1, 0.1, 24, COMMIT_RESERVATION, 2},
@@ -85,14 +84,14 @@ const focus_region focus_regions[] = {
 const size_t focus_region_count = sizeof(focus_regions) / sizeof(focus_regions[0]);
 
 const char *const focus_resource_group_names[] = {
-    "rg-web", "rg-data", "rg-shared", "rg-aks", "rg-network", "rg-monitoring",
-    "rg-analytics", "rg-identity", "rg-dev", "rg-test", "rg-prod", "rg-finops-hub",
+    "rg-web",       "rg-data",     "rg-shared", "rg-aks",  "rg-network", "rg-monitoring",
+    "rg-analytics", "rg-identity", "rg-dev",    "rg-test", "rg-prod",    "rg-finops-hub",
 };
 const size_t focus_resource_group_name_count =
     sizeof(focus_resource_group_names) / sizeof(focus_resource_group_names[0]);
 
-const char *const focus_team_names[] = {"Platform", "Engineering", "Data", "Marketing",
-                                        "Finance", "Security", "Research"};
+const char *const focus_team_names[] = {"Platform", "Engineering", "Data",    "Marketing",
+                                        "Finance",  "Security",    "Research"};
 const size_t focus_team_name_count = sizeof(focus_team_names) / sizeof(focus_team_names[0]);
 
 const focus_service *focus_service_pick(focus_rng *rng)
@@ -180,7 +179,7 @@ void focus_scope_model_build(const char *scope, uint64_t seed, focus_scope_model
     }
     snprintf(out->billing_account_id, sizeof(out->billing_account_id), "%s", account);
     snprintf(out->enrollment, sizeof(out->enrollment), "%.15s", out->mca ? "" : account);
-    static const char *const companies[] = {"Contoso Ltd", "Fabrikam Inc", "Northwind Traders",
+    static const char *const companies[] = {"Contoso Ltd",   "Fabrikam Inc",   "Northwind Traders",
                                             "Tailspin Toys", "Woodgrove Bank", "Adventure Works"};
     snprintf(out->billing_account_name, sizeof(out->billing_account_name), "%s",
              companies[focus_rng_below(&rng, 6)]);
@@ -226,8 +225,8 @@ void focus_scope_subscription(const focus_scope_model *model, uint32_t index, ch
     else
         focus_guid(model->seed, 2, index, out_id);
     uint64_t h = focus_mix(model->seed ^ (index + 7));
-    snprintf(out_name, name_capacity, "%s-%s-%02u",
-             focus_team_names[h % focus_team_name_count], kinds[(h >> 8) % 6], index + 1);
+    snprintf(out_name, name_capacity, "%s-%s-%02u", focus_team_names[h % focus_team_name_count],
+             kinds[(h >> 8) % 6], index + 1);
     for (char *c = out_name; *c; c++)
         *c = (char)tolower((unsigned char)*c);
 }
@@ -241,6 +240,5 @@ void focus_scope_resource_group(const focus_scope_model *model, uint32_t sub, ui
     }
     uint64_t h = focus_mix(model->seed ^ ((uint64_t)sub << 20) ^ index);
     snprintf(out, capacity, "%s-%02u",
-             focus_resource_group_names[(h + index) % focus_resource_group_name_count],
-             index + 1);
+             focus_resource_group_names[(h + index) % focus_resource_group_name_count], index + 1);
 }

@@ -44,7 +44,11 @@ void focus_guid(uint64_t seed, uint64_t salt, uint64_t index, char out[37]);
 /* Rounds to `decimals` places so text and binary forms agree. */
 double focus_round(double value, int decimals);
 
-typedef enum commitment_kind { COMMIT_NONE = 0, COMMIT_RESERVATION, COMMIT_SAVINGS_PLAN } commitment_kind;
+typedef enum commitment_kind {
+    COMMIT_NONE = 0,
+    COMMIT_RESERVATION,
+    COMMIT_SAVINGS_PLAN
+} commitment_kind;
 
 typedef struct focus_service {
     const char *name, *category, *subcategory, *arm_type, *type_display, *meter_category,

@@ -12,14 +12,22 @@
 const char *focus_status_text(focus_status status)
 {
     switch (status) {
-    case FOCUS_OK: return "ok";
-    case FOCUS_INVALID_ARGUMENT: return "invalid argument";
-    case FOCUS_NOT_FOUND: return "not found";
-    case FOCUS_IO: return "I/O error";
-    case FOCUS_CORRUPT: return "corrupt data";
-    case FOCUS_SCHEMA_MISMATCH: return "schema mismatch";
-    case FOCUS_UNSUPPORTED: return "unsupported feature";
-    case FOCUS_NO_MEMORY: return "out of memory";
+    case FOCUS_OK:
+        return "ok";
+    case FOCUS_INVALID_ARGUMENT:
+        return "invalid argument";
+    case FOCUS_NOT_FOUND:
+        return "not found";
+    case FOCUS_IO:
+        return "I/O error";
+    case FOCUS_CORRUPT:
+        return "corrupt data";
+    case FOCUS_SCHEMA_MISMATCH:
+        return "schema mismatch";
+    case FOCUS_UNSUPPORTED:
+        return "unsupported feature";
+    case FOCUS_NO_MEMORY:
+        return "out of memory";
     }
     return "unknown status";
 }
@@ -134,12 +142,18 @@ int focus_schema_column_index(const focus_schema *schema, const char *name)
 const char *focus_type_name(focus_type type)
 {
     switch (type) {
-    case FOCUS_TYPE_STRING: return "string";
-    case FOCUS_TYPE_DECIMAL: return "decimal";
-    case FOCUS_TYPE_DATETIME: return "datetime";
-    case FOCUS_TYPE_BOOLEAN: return "boolean";
-    case FOCUS_TYPE_INTEGER: return "integer";
-    case FOCUS_TYPE_DATE: return "date";
+    case FOCUS_TYPE_STRING:
+        return "string";
+    case FOCUS_TYPE_DECIMAL:
+        return "decimal";
+    case FOCUS_TYPE_DATETIME:
+        return "datetime";
+    case FOCUS_TYPE_BOOLEAN:
+        return "boolean";
+    case FOCUS_TYPE_INTEGER:
+        return "integer";
+    case FOCUS_TYPE_DATE:
+        return "date";
     }
     return "unknown";
 }
@@ -409,9 +423,9 @@ focus_status focus_value_parse(focus_type type, const char *text, size_t length,
     case FOCUS_TYPE_DATE:
         if (parse_datetime(text, length, &out->integer)) {
             if (type == FOCUS_TYPE_DATE)
-                out->integer = out->integer >= 0 ? out->integer / MICROS_PER_DAY
-                                                 : -((-out->integer + MICROS_PER_DAY - 1) /
-                                                     MICROS_PER_DAY);
+                out->integer = out->integer >= 0
+                                   ? out->integer / MICROS_PER_DAY
+                                   : -((-out->integer + MICROS_PER_DAY - 1) / MICROS_PER_DAY);
             return FOCUS_OK;
         }
         break;

@@ -2,13 +2,34 @@
  * file order. This file is the project's only list of column names. */
 #include "focus/focus_int.h"
 
-#define RS(n) {n, FOCUS_TYPE_STRING, false}
-#define NS(n) {n, FOCUS_TYPE_STRING, true}
-#define RD(n) {n, FOCUS_TYPE_DECIMAL, false}
-#define ND(n) {n, FOCUS_TYPE_DECIMAL, true}
-#define RT(n) {n, FOCUS_TYPE_DATETIME, false}
-#define NT(n) {n, FOCUS_TYPE_DATETIME, true}
-#define NB(n) {n, FOCUS_TYPE_BOOLEAN, true}
+#define RS(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_STRING, false                                                                \
+    }
+#define NS(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_STRING, true                                                                 \
+    }
+#define RD(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_DECIMAL, false                                                               \
+    }
+#define ND(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_DECIMAL, true                                                                \
+    }
+#define RT(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_DATETIME, false                                                              \
+    }
+#define NT(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_DATETIME, true                                                               \
+    }
+#define NB(n)                                                                                      \
+    {                                                                                              \
+        n, FOCUS_TYPE_BOOLEAN, true                                                                \
+    }
 
 /* FOCUS: Learn's "FOCUS cost and usage details file schema" (1.0-preview, 1.0; 1.0r2 has the
  * 1.0 columns with seconds in dates) and the hub's focuscost_1.2-preview mapping. Types follow
@@ -344,30 +365,18 @@ static const focus_column price_sheet_ea[] = {
 };
 
 static const focus_column price_sheet_mca[] = {
-    RS("BillingAccountId"),
-    NS("BillingAccountName"),
-    RS("BillingProfileId"),
-    NS("BillingProfileName"),
-    NS("ServiceFamily"),
-    NS("Product"),
-    NS("ProductId"),
-    NS("SkuId"),
-    NS("UnitOfMeasure"),
-    RS("MeterId"),
-    NS("MeterName"),
-    NS("MeterType"),
-    NS("MeterCategory"),
-    NS("MeterSubCategory"),
-    NS("MeterRegion"),
-    NS("TierMinimumUnits"),
-    RT("EffectiveStartDate"),
-    NT("EffectiveEndDate"),
-    RD("UnitPrice"),
-    ND("BasePrice"),
-    ND("MarketPrice"),
-    RS("Currency"),
-    NS("BillingCurrency"),
-    NS("Term"),
+    RS("BillingAccountId"),   NS("BillingAccountName"),
+    RS("BillingProfileId"),   NS("BillingProfileName"),
+    NS("ServiceFamily"),      NS("Product"),
+    NS("ProductId"),          NS("SkuId"),
+    NS("UnitOfMeasure"),      RS("MeterId"),
+    NS("MeterName"),          NS("MeterType"),
+    NS("MeterCategory"),      NS("MeterSubCategory"),
+    NS("MeterRegion"),        NS("TierMinimumUnits"),
+    RT("EffectiveStartDate"), NT("EffectiveEndDate"),
+    RD("UnitPrice"),          ND("BasePrice"),
+    ND("MarketPrice"),        RS("Currency"),
+    NS("BillingCurrency"),    NS("Term"),
     RS("PriceType"),
 };
 

@@ -8,8 +8,7 @@
 
 #define STREAM_BUFFER (256 * 1024)
 
-static focus_status io_error(focus_error *error, const char *path, int64_t offset,
-                             const char *what)
+static focus_status io_error(focus_error *error, const char *path, int64_t offset, const char *what)
 {
     return focus_fail(error, FOCUS_IO, path, offset, -1, "%s %s: %s", what, path,
                       strerror(errno ? errno : EIO));

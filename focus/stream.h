@@ -18,8 +18,7 @@ typedef struct focus_output {
     uint64_t stored_bytes; /* bytes handed to the file so far */
 } focus_output;
 
-focus_status focus_output_open(focus_output *out, const char *path, bool gzip,
-                               focus_error *error);
+focus_status focus_output_open(focus_output *out, const char *path, bool gzip, focus_error *error);
 focus_status focus_output_write(focus_output *out, const void *data, size_t length,
                                 focus_error *error);
 /* Flushes, closes and reports the file's size. Disposes `out` even on failure. */

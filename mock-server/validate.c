@@ -284,7 +284,10 @@ static bool check_format(json_t *props, const char *api_version, bool defaults, 
     const char *format = json_string_value(json_object_get(props, "format"));
     const char *compression = json_string_value(json_object_get(props, "compressionMode"));
     const char *overwrite = json_string_value(json_object_get(props, "dataOverwriteBehavior"));
-    bool parquet_ok = strcmp(api_version, "2025-03-01") >= 0;
+    /* The hub's managed exports send Parquet/snappy with 2023-07-01-preview and the service
+     * takes it (finops-toolkit ManagedExports); the older stables are Csv only. */
+    bool parquet_ok =
+        strcmp(api_version, "2023-07-01-preview") == 0 || strcmp(api_version, "2025-03-01") >= 0;
     static const char *const formats[] = {"Csv", "Parquet", "Delta"};
     const char *canon = format ? canonical(format, formats, parquet_ok ? 3 : 1) : "Csv";
     if (canon == NULL)

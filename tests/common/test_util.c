@@ -301,15 +301,18 @@ int test_azurite_start(test_azurite *out)
 {
     memset(out, 0, sizeof *out);
     out->process.pid = -1;
-    char *azurite = join_path(env_or("HUBAGENT_SOURCE_DIR", "."),
-                              "tools/npm/node_modules/.bin/azurite-blob");
+    char *azurite =
+        join_path(env_or("HUBAGENT_SOURCE_DIR", "."), "tools/npm/node_modules/.bin/azurite-blob");
     out->dir = test_make_temp_dir();
     out->port = test_free_port();
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", out->port);
-    char *argv[] = {azurite,    "--blobHost", "127.0.0.1", "--blobPort", port_text,
-                    "--location", out->dir,   "--skipApiVersionCheck", "--loose",
-                    "--disableProductStyleUrl", NULL};
+    char *argv[] = {azurite,     "--blobHost",
+                    "127.0.0.1", "--blobPort",
+                    port_text,   "--location",
+                    out->dir,    "--skipApiVersionCheck",
+                    "--loose",   "--disableProductStyleUrl",
+                    NULL};
     int rc = test_process_start(argv, NULL, &out->process);
     free(azurite);
     if (rc != 0)

@@ -220,7 +220,15 @@ static void test_property_validation(void **state)
         "\"definition\":{\"type\":\"FocusCost\",\"timeframe\":\"MonthToDate\",\"dataSet\":{"
         "\"configuration\":{\"dataVersion\":\"1.2-preview\"}}}}}",
         T_STORAGE);
-    expect_put(T_SUB, "parquet", "2023-07-01-preview", body, 400, "Invalid format 'Parquet'");
+    /* Older stables are Csv only; the hub's preview version takes Parquet, as the service does. */
+    char old_body[1024];
+    snprintf(old_body, sizeof old_body,
+             "{\"properties\":{\"format\":\"Parquet\",\"deliveryInfo\":{\"destination\":{"
+             "\"resourceId\":\"%s\",\"container\":\"msexports\"}},\"definition\":{\"type\":"
+             "\"ActualCost\",\"timeframe\":\"MonthToDate\"}}}",
+             T_STORAGE);
+    expect_put(T_SUB, "parquet", "2024-08-01", old_body, 400, "Invalid format 'Parquet'");
+    expect_put(T_SUB, "parquet-preview", "2023-07-01-preview", body, 201, NULL);
     expect_put(T_SUB, "parquet", v, body, 201, NULL);
     b = export_body("FocusCost", NULL);
     char *version = strstr(b, "\"granularity\"");

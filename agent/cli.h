@@ -1,0 +1,65 @@
+/* agent CLI: the `hubagent` command's subcommands, one function each, and the
+ * helpers they share. Exit codes: 0 ok, 1 failed, 2 usage error. */
+#ifndef HUBAGENT_AGENT_CLI_H
+#define HUBAGENT_AGENT_CLI_H
+
+#include <stdio.h>
+
+enum {
+    AGENT_EXIT_OK = 0,
+    AGENT_EXIT_FAILED = 1,
+    AGENT_EXIT_USAGE = 2,
+};
+
+/* A subcommand gets argv after its own name (argv[0] is the name). */
+typedef int (*agent_command_fn)(int argc, char **argv);
+
+typedef struct agent_command {
+    const char *name;
+    const char *summary;
+    agent_command_fn run;
+} agent_command;
+
+int agent_cli_main(int argc, char **argv);
+
+#define AGENT_CLI_MAX_ARGS 64
+
+/* A command line split into option flags (--name value, --name=value; names
+ * from the agent option table, plus --config), the command's own switches,
+ * and positional arguments. Values point into argv. */
+typedef struct agent_cli_args {
+    const char *option_names[AGENT_CLI_MAX_ARGS]; /* point into name_storage */
+    char name_storage[AGENT_CLI_MAX_ARGS][64];
+    const char *option_values[AGENT_CLI_MAX_ARGS];
+    size_t option_count;
+    const char *switches[AGENT_CLI_MAX_ARGS];
+    const char *switch_values[AGENT_CLI_MAX_ARGS]; /* for switches declared "name=" */
+    char switch_storage[AGENT_CLI_MAX_ARGS][64];
+    size_t switch_count;
+    const char *positional[AGENT_CLI_MAX_ARGS];
+    size_t positional_count;
+} agent_cli_args;
+
+/* `allowed_switches` is a NULL-terminated list of the command's own flags
+ * without "--": "json" is a boolean, "tick=" takes a value. Returns
+ * AGENT_EXIT_OK or, after printing why, AGENT_EXIT_USAGE. */
+int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switches,
+                         agent_cli_args *out_args);
+int agent_cli_has_switch(const agent_cli_args *args, const char *name);
+/* The value of a "name=" switch, or NULL when not given. */
+const char *agent_cli_switch_value(const agent_cli_args *args, const char *name);
+
+int agent_cli_config(int argc, char **argv);
+int agent_cli_auth(int argc, char **argv);
+int agent_cli_plan(int argc, char **argv);
+int agent_cli_run(int argc, char **argv);
+
+int agent_cli_settings(int argc, char **argv);
+
+/* Prints "hubagent: " + message to stderr and returns AGENT_EXIT_USAGE. */
+int agent_cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes `text` as a JSON string literal (quotes and escapes included). */
+void agent_cli_print_json_string(FILE *out, const char *text);
+
+#endif

@@ -1,0 +1,113 @@
+/* agent state: the agent's durable memory in one SQLite file (WAL, schema
+ * versioned and migrated) and the lock that keeps a second agent out. */
+#ifndef HUBAGENT_AGENT_STATE_H
+#define HUBAGENT_AGENT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct agent_state agent_state;
+
+typedef enum agent_state_status {
+    AGENT_STATE_OK = 0,
+    AGENT_STATE_E_OPEN,      /* the file cannot be opened or is not a database */
+    AGENT_STATE_E_LOCKED,    /* another agent holds the state (message names it) */
+    AGENT_STATE_E_SCHEMA,    /* written by a newer hubagent, or migration failed */
+    AGENT_STATE_E_SQL,       /* a statement failed */
+    AGENT_STATE_E_NOT_FOUND, /* no such row */
+    AGENT_STATE_E_NOMEM,
+} agent_state_status;
+
+const char *agent_state_status_text(agent_state_status status);
+
+/* Caller-owned error details. */
+typedef struct agent_state_error {
+    int sqlite_code;
+    char message[512];
+} agent_state_error;
+
+typedef struct agent_state_options {
+    bool read_only; /* status and plan: no lock, no writes */
+    int busy_timeout_ms;
+} agent_state_options;
+
+agent_state_options agent_state_options_default(void);
+
+/* The current schema version; older files are migrated on open. */
+#define AGENT_STATE_SCHEMA_VERSION 1
+
+/* Opens (creating when missing, unless read-only) and migrates the state at
+ * `path`. A writer takes an exclusive lock held until agent_state_free: a
+ * second writer gets AGENT_STATE_E_LOCKED naming the holder's pid and host. */
+agent_state_status agent_state_open(const char *path, const agent_state_options *options,
+                                    agent_state **out_state, agent_state_error *error);
+void agent_state_free(agent_state *state);
+
+int agent_state_schema_version(const agent_state *state);
+
+/* Groups writes so a crash leaves all or none of them. */
+agent_state_status agent_state_begin(agent_state *state, agent_state_error *error);
+agent_state_status agent_state_commit(agent_state *state, agent_state_error *error);
+void agent_state_rollback(agent_state *state);
+
+/* Small named values: the applied settings eTag, the hub's trigger take-over. */
+agent_state_status agent_state_set_value(agent_state *state, const char *key, const char *value,
+                                         agent_state_error *error);
+/* *out_value is malloc'd; AGENT_STATE_E_NOT_FOUND when unset. */
+agent_state_status agent_state_get_value(agent_state *state, const char *key, char **out_value,
+                                         agent_state_error *error);
+
+/* What the agent last wrote or saw of an export. */
+typedef struct agent_state_export {
+    char *scope;
+    char *name;
+    char *etag;
+    char *body_hash;
+    int64_t updated_at; /* unix seconds */
+} agent_state_export;
+
+void agent_state_export_dispose(agent_state_export *export);
+
+agent_state_status agent_state_put_export(agent_state *state, const agent_state_export *export,
+                                          agent_state_error *error);
+agent_state_status agent_state_get_export(agent_state *state, const char *scope, const char *name,
+                                          agent_state_export *out_export, agent_state_error *error);
+agent_state_status agent_state_delete_export(agent_state *state, const char *scope,
+                                             const char *name, agent_state_error *error);
+
+/* A run the agent triggered, and how it ended. */
+typedef struct agent_state_run {
+    int64_t id; /* assigned on insert */
+    char *scope;
+    char *export_name;
+    char *run_id;      /* Cost Management's run id, NULL until known */
+    char *reason;      /* "daily", "monthly", "backfill", "manual" */
+    char *period_from; /* ISO dates, NULL when the export's own timeframe applies */
+    char *period_to;
+    char *status; /* "Triggered", "Queued", "InProgress", "Completed", "Failed", … */
+    char *error;  /* the service's message, when it failed */
+    int64_t triggered_at;
+    int64_t finished_at; /* 0 while running */
+} agent_state_run;
+
+void agent_state_run_dispose(agent_state_run *run);
+
+agent_state_status agent_state_insert_run(agent_state *state, agent_state_run *run,
+                                          agent_state_error *error);
+agent_state_status agent_state_update_run(agent_state *state, const agent_state_run *run,
+                                          agent_state_error *error);
+/* The newest run of an export (of one reason, or any when reason is NULL),
+ * for "do not fire while the previous run is in progress" and "already ran
+ * for this tick". AGENT_STATE_E_NOT_FOUND when it never ran. */
+agent_state_status agent_state_last_run(agent_state *state, const char *scope,
+                                        const char *export_name, const char *reason,
+                                        agent_state_run *out_run, agent_state_error *error);
+
+/* Runs not finished yet (finished_at 0), oldest first; free with
+ * agent_state_runs_free. */
+agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_run **out_runs,
+                                               size_t *out_count, agent_state_error *error);
+void agent_state_runs_free(agent_state_run *runs, size_t count);
+
+#endif

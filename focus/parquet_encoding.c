@@ -1,0 +1,222 @@
+/* Parquet page encodings: the RLE/bit-packed hybrid (definition levels, dictionary indices)
+ * and page compression (Snappy through libsnappy's C API; GZIP read through zlib). */
+#include "focus/parquet_int.h"
+
+#include <snappy-c.h>
+#include <string.h>
+#include <zlib.h>
+
+int pq_bit_width(uint32_t max_value)
+{
+    int width = 0;
+    while (width < 32 && (max_value >> width) != 0)
+        width++;
+    return width;
+}
+
+static bool put_varint(focus_buffer *out, uint64_t v)
+{
+    uint8_t bytes[10];
+    size_t n = 0;
+    do {
+        bytes[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            bytes[n] |= 0x80;
+        n++;
+    } while (v);
+    return focus_buffer_append(out, bytes, n);
+}
+
+/* Length of the run of equal values at i, counted up to `cap`. */
+static size_t run_at(const uint32_t *values, size_t count, size_t i, size_t cap)
+{
+    size_t n = 1;
+    while (i + n < count && n < cap && values[i + n] == values[i])
+        n++;
+    return n;
+}
+
+bool pq_hybrid_encode(const uint32_t *values, size_t count, int width, focus_buffer *out)
+{
+    size_t value_bytes = (size_t)(width + 7) / 8;
+    size_t i = 0;
+    while (i < count) {
+        size_t run = run_at(values, count, i, SIZE_MAX);
+        if (run >= 8) {
+            uint8_t bytes[4];
+            for (size_t b = 0; b < value_bytes; b++)
+                bytes[b] = (uint8_t)(values[i] >> (8 * b));
+            if (!put_varint(out, (uint64_t)run << 1) ||
+                !focus_buffer_append(out, bytes, value_bytes))
+                return false;
+            i += run;
+            continue;
+        }
+        /* Literal groups of 8 until a run of 8 starts on a group boundary. */
+        size_t start = i;
+        do {
+            i += 8;
+        } while (i < count && run_at(values, count, i, 8) < 8 && (i - start) / 8 < (1u << 20));
+        if (i > count)
+            i = count;
+        size_t groups = (i - start + 7) / 8;
+        if (!put_varint(out, ((uint64_t)groups << 1) | 1) ||
+            !focus_buffer_reserve(out, groups * (size_t)width))
+            return false;
+        uint8_t *p = out->data + out->length;
+        memset(p, 0, groups * (size_t)width);
+        uint64_t bit = 0;
+        for (size_t k = start; k < start + groups * 8; k++, bit += (uint64_t)width) {
+            uint32_t v = k < count ? values[k] : 0;
+            for (int b = 0; b < width; b++)
+                if ((v >> b) & 1)
+                    p[(bit + (uint64_t)b) / 8] |= (uint8_t)(1u << ((bit + (uint64_t)b) % 8));
+        }
+        out->length += groups * (size_t)width;
+    }
+    return true;
+}
+
+void pq_hybrid_init(pq_hybrid_decoder *d, const uint8_t *data, size_t length, int width)
+{
+    memset(d, 0, sizeof(*d));
+    d->p = data;
+    d->end = data + length;
+    d->width = width;
+}
+
+static bool get_varint(pq_hybrid_decoder *d, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 5; i++) {
+        if (d->p >= d->end)
+            return false;
+        uint8_t b = *d->p++;
+        v |= (uint32_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool pq_hybrid_next(pq_hybrid_decoder *d, uint32_t *out_value, const char **out_reason)
+{
+    if (d->run_left == 0) {
+        uint32_t header;
+        if (!get_varint(d, &header)) {
+            *out_reason = "RLE/bit-packed data ends early";
+            return false;
+        }
+        if (header >> 1 == 0) {
+            *out_reason = "empty RLE/bit-packed run";
+            return false;
+        }
+        if (header & 1) {
+            uint64_t groups = header >> 1;
+            uint64_t bytes = groups * (uint64_t)d->width;
+            uint64_t left = (uint64_t)(d->end - d->p);
+            /* Writers may end the last run short of its padding: decode what is there. */
+            uint64_t available = bytes < left ? bytes : left;
+            d->packed = true;
+            d->bits = d->p;
+            d->bit_position = 0;
+            d->bits_available = available * 8;
+            d->run_left = (uint32_t)(groups * 8 > UINT32_MAX ? UINT32_MAX : groups * 8);
+            d->p += available;
+        } else {
+            size_t value_bytes = (size_t)(d->width + 7) / 8;
+            if ((size_t)(d->end - d->p) < value_bytes) {
+                *out_reason = "RLE run value runs past the data";
+                return false;
+            }
+            uint32_t v = 0;
+            for (size_t b = 0; b < value_bytes; b++)
+                v |= (uint32_t)d->p[b] << (8 * b);
+            d->p += value_bytes;
+            if (d->width < 32 && (v >> d->width) != 0) {
+                *out_reason = "RLE run value wider than its bit width";
+                return false;
+            }
+            d->packed = false;
+            d->rle_value = v;
+            d->run_left = header >> 1;
+        }
+    }
+    d->run_left--;
+    if (!d->packed) {
+        *out_value = d->rle_value;
+        return true;
+    }
+    if (d->bit_position + (uint64_t)d->width > d->bits_available) {
+        *out_reason = "bit-packed run truncated";
+        return false;
+    }
+    uint32_t v = 0;
+    for (int b = 0; b < d->width; b++, d->bit_position++)
+        if ((d->bits[d->bit_position / 8] >> (d->bit_position % 8)) & 1)
+            v |= 1u << b;
+    *out_value = v;
+    return true;
+}
+
+bool pq_compress(int codec, const uint8_t *data, size_t length, focus_buffer *out)
+{
+    if (codec == PQ_UNCOMPRESSED)
+        return focus_buffer_append(out, data, length);
+    size_t room = snappy_max_compressed_length(length);
+    if (!focus_buffer_reserve(out, room))
+        return false;
+    if (snappy_compress((const char *)data, length, (char *)out->data + out->length, &room) !=
+        SNAPPY_OK)
+        return false;
+    out->length += room;
+    return true;
+}
+
+static const char *gunzip(const uint8_t *data, size_t length, uint8_t *out, size_t expected)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 31) != Z_OK)
+        return "cannot start gunzip";
+    z.next_in = (Bytef *)(uintptr_t)data;
+    z.avail_in = (uInt)length;
+    z.next_out = out;
+    z.avail_out = (uInt)expected;
+    int rc = inflate(&z, Z_FINISH);
+    size_t produced = expected - z.avail_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || produced != expected)
+        return "GZIP page does not inflate to its declared size";
+    return NULL;
+}
+
+const char *pq_decompress(int codec, const uint8_t *data, size_t length, uint8_t *out,
+                          size_t expected)
+{
+    switch (codec) {
+    case PQ_UNCOMPRESSED:
+        if (length != expected)
+            return "uncompressed page sizes disagree";
+        memcpy(out, data, length);
+        return NULL;
+    case PQ_SNAPPY: {
+        size_t n = 0;
+        if (snappy_uncompressed_length((const char *)data, length, &n) != SNAPPY_OK ||
+            n != expected)
+            return "Snappy page length does not match the page header";
+        if (snappy_validate_compressed_buffer((const char *)data, length) != SNAPPY_OK ||
+            snappy_uncompress((const char *)data, length, (char *)out, &n) != SNAPPY_OK ||
+            n != expected)
+            return "corrupt Snappy page";
+        return NULL;
+    }
+    case PQ_GZIP:
+        return gunzip(data, length, out, expected);
+    default:
+        return NULL; /* the reader rejects other codecs when it opens the file */
+    }
+}

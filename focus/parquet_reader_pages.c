@@ -1,0 +1,351 @@
+/* The Parquet reader's column cursors: page headers parsed and bounds-checked, bodies
+ * decompressed, definition levels and values (PLAIN, dictionary, RLE booleans) decoded and
+ * converted to this module's types. */
+#include "focus/parquet_reader_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_MAX_BYTES (256u * 1024 * 1024)
+#define HEADER_WINDOW  (64 * 1024)
+
+void pq_cursor_reset(column_cursor *c)
+{
+    free(c->dictionary);
+    free(c->entries);
+    c->dictionary = NULL;
+    c->entries = NULL;
+    c->dictionary_length = c->entry_count = 0;
+    c->page_values_left = 0;
+    c->pages_seen = false;
+}
+
+static focus_status bad(parquet_reader *r, column_cursor *c, int64_t offset, focus_error *error,
+                        const char *why)
+{
+    return focus_fail(error, FOCUS_CORRUPT, r->path, offset, -1,
+                      "%s: column %s, row group %lld, offset %lld: %s", r->path, c->name,
+                      (long long)r->group, (long long)offset, why);
+}
+
+static size_t plain_width(const column_cursor *c)
+{
+    switch (c->element->type) {
+    case PQ_INT32:
+    case PQ_FLOAT:
+        return 4;
+    case PQ_INT64:
+    case PQ_DOUBLE:
+        return 8;
+    case PQ_INT96:
+        return 12;
+    case PQ_FLBA:
+        return (size_t)c->element->type_length;
+    default:
+        return 0;
+    }
+}
+
+static focus_status load_dictionary(parquet_reader *r, column_cursor *c, int64_t offset,
+                                    const pq_page_header *h, const uint8_t *body,
+                                    focus_error *error)
+{
+    if (c->dictionary || c->pages_seen)
+        return bad(r, c, offset, error, "dictionary page is not the first page of the chunk");
+    if (h->num_values < 0)
+        return bad(r, c, offset, error, "negative dictionary size");
+    c->dictionary = malloc(h->uncompressed_size ? (size_t)h->uncompressed_size : 1);
+    c->entries = malloc(((size_t)h->num_values + 1) * sizeof(*c->entries));
+    if (!c->dictionary || !c->entries)
+        return focus_fail(error, FOCUS_NO_MEMORY, r->path, offset, -1, "%s: out of memory",
+                          r->path);
+    const char *why = pq_decompress(c->meta->codec, body, (size_t)h->compressed_size, c->dictionary,
+                                    (size_t)h->uncompressed_size);
+    if (why)
+        return bad(r, c, offset, error, why);
+    c->dictionary_length = (size_t)h->uncompressed_size;
+    c->entry_count = (size_t)h->num_values;
+    size_t width = plain_width(c), at = 0;
+    if (c->element->type == PQ_BOOLEAN)
+        return bad(r, c, offset, error, "dictionary page in a BOOLEAN column");
+    for (size_t e = 0; e < c->entry_count; e++) {
+        c->entries[e] = (uint32_t)at;
+        size_t length = width;
+        if (c->element->type == PQ_BYTE_ARRAY) {
+            uint32_t n;
+            if (c->dictionary_length - at < 4)
+                return bad(r, c, offset, error, "dictionary entries run past the page");
+            memcpy(&n, c->dictionary + at, 4);
+            length = 4 + (size_t)n;
+        }
+        if (length > c->dictionary_length - at)
+            return bad(r, c, offset, error, "dictionary entries run past the page");
+        at += length;
+    }
+    return FOCUS_OK;
+}
+
+/* After the levels: how the values of this page are laid out. */
+static focus_status start_values(parquet_reader *r, column_cursor *c, int64_t offset,
+                                 const uint8_t *p, const uint8_t *end, int encoding,
+                                 focus_error *error)
+{
+    c->encoding = encoding;
+    c->values = p;
+    c->values_end = end;
+    c->boolean_bit = 0;
+    if (encoding == PQ_PLAIN)
+        return FOCUS_OK;
+    if (encoding == PQ_PLAIN_DICTIONARY || encoding == PQ_RLE_DICTIONARY) {
+        if (!c->dictionary)
+            return bad(r, c, offset, error, "dictionary-encoded page without a dictionary");
+        if (p >= end && c->page_values_left > 0) {
+            /* An all-null page may have no index bytes at all. */
+            pq_hybrid_init(&c->indices, p, 0, 0);
+            return FOCUS_OK;
+        }
+        if (p >= end || *p > 32)
+            return bad(r, c, offset, error, "bad dictionary index bit width");
+        pq_hybrid_init(&c->indices, p + 1, (size_t)(end - p - 1), *p);
+        return FOCUS_OK;
+    }
+    if (encoding == PQ_RLE && c->element->type == PQ_BOOLEAN) {
+        uint32_t length;
+        if (end - p < 4 || (memcpy(&length, p, 4), length > (uint64_t)(end - p - 4)))
+            return bad(r, c, offset, error, "RLE boolean length runs past the page");
+        pq_hybrid_init(&c->indices, p + 4, length, 1);
+        return FOCUS_OK;
+    }
+    return focus_fail(error, FOCUS_UNSUPPORTED, r->path, offset, -1,
+                      "%s: column %s uses encoding %d, which is not read here (PLAIN, "
+                      "dictionary and RLE booleans are)",
+                      r->path, c->name, encoding);
+}
+
+static bool ensure_page(column_cursor *c, size_t length)
+{
+    if (length <= c->page_capacity)
+        return true;
+    uint8_t *grown = realloc(c->page, length);
+    if (!grown)
+        return false;
+    c->page = grown;
+    c->page_capacity = length;
+    return true;
+}
+
+static focus_status load_page(parquet_reader *r, column_cursor *c, focus_error *error)
+{
+    for (;;) {
+        int64_t offset = c->position;
+        if (offset >= c->end)
+            return bad(r, c, offset, error, "chunk ends before all its values were read");
+        /* Headers carry no length: parse from a window, growing it if the header is longer. */
+        size_t window = HEADER_WINDOW, header_length = 0;
+        pq_page_header h;
+        const char *why;
+        focus_status status;
+        for (;;) {
+            if ((int64_t)window > c->end - offset)
+                window = (size_t)(c->end - offset);
+            if ((status = pq_read_at(r, offset, window, error)) != FOCUS_OK)
+                return status;
+            why = pq_page_header_decode(r->read_buffer, window, &h, &header_length);
+            if (!why || (int64_t)window == c->end - offset || window >= 16u * 1024 * 1024)
+                break;
+            window *= 4;
+        }
+        if (why)
+            return bad(r, c, offset, error, why);
+        int64_t body = offset + (int64_t)header_length;
+        if (h.compressed_size < 0 || h.uncompressed_size < 0 ||
+            (uint32_t)h.uncompressed_size > PAGE_MAX_BYTES || h.compressed_size > c->end - body)
+            return bad(r, c, offset, error, "page sizes do not fit the chunk");
+        if ((status = pq_read_at(r, body, (size_t)h.compressed_size, error)) != FOCUS_OK)
+            return status;
+        c->position = body + h.compressed_size;
+        const uint8_t *raw = r->read_buffer;
+        if (h.type == PQ_DICTIONARY_PAGE) {
+            if ((status = load_dictionary(r, c, offset, &h, raw, error)) != FOCUS_OK)
+                return status;
+            continue;
+        }
+        if (h.type != PQ_DATA_PAGE && h.type != PQ_DATA_PAGE_V2)
+            continue; /* index pages and unknown kinds are skipped */
+        if (!h.has_sub_header || h.num_values < 0 || h.num_values > c->values_left)
+            return bad(r, c, offset, error,
+                       "data page header is missing or counts too many values");
+        c->pages_seen = true;
+        if (!ensure_page(c, (size_t)h.uncompressed_size + 1))
+            return focus_fail(error, FOCUS_NO_MEMORY, r->path, offset, -1, "%s: out of memory",
+                              r->path);
+        const uint8_t *levels = NULL, *p, *end;
+        size_t level_length = 0;
+        if (h.type == PQ_DATA_PAGE_V2) {
+            if (h.rep_length != 0 || h.def_length < 0 || h.def_length > h.compressed_size ||
+                h.def_length > h.uncompressed_size || h.num_rows != h.num_values ||
+                h.num_nulls < 0 || h.num_nulls > h.num_values)
+                return bad(r, c, offset, error, "inconsistent v2 data page header");
+            size_t def = (size_t)h.def_length;
+            memcpy(c->page, raw, def);
+            bool compressed = h.is_compressed && c->meta->codec != PQ_UNCOMPRESSED;
+            why = pq_decompress(compressed ? c->meta->codec : PQ_UNCOMPRESSED, raw + def,
+                                (size_t)h.compressed_size - def, c->page + def,
+                                (size_t)h.uncompressed_size - def);
+            levels = c->page;
+            level_length = def;
+        } else {
+            why = pq_decompress(c->meta->codec, raw, (size_t)h.compressed_size, c->page,
+                                (size_t)h.uncompressed_size);
+        }
+        if (why)
+            return bad(r, c, offset, error, why);
+        p = c->page;
+        end = c->page + h.uncompressed_size;
+        if (h.type == PQ_DATA_PAGE && c->optional) {
+            uint32_t n;
+            if (end - p < 4 || (memcpy(&n, p, 4), n > (uint64_t)(end - p - 4)))
+                return bad(r, c, offset, error, "definition levels run past the page");
+            levels = p + 4;
+            level_length = n;
+        }
+        if (h.type == PQ_DATA_PAGE && c->optional)
+            p += 4 + level_length;
+        else if (h.type == PQ_DATA_PAGE_V2)
+            p += level_length;
+        if (c->optional)
+            pq_hybrid_init(&c->levels, levels, level_length, 1);
+        c->page_values_left = h.num_values;
+        c->values_left -= h.num_values;
+        return start_values(r, c, offset, p, end, h.encoding, error);
+    }
+}
+
+/* Decodes one present value at `at` (PLAIN layout) into out. */
+static void convert(const column_cursor *c, const uint8_t *at, size_t length, focus_value *out)
+{
+    const pq_schema_element *e = c->element;
+    int32_t i32;
+    int64_t i64;
+    double d;
+    float f;
+    switch (e->type) {
+    case PQ_BYTE_ARRAY:
+        out->text = (const char *)at;
+        out->length = length;
+        return;
+    case PQ_FLOAT:
+        memcpy(&f, at, 4);
+        out->number = f;
+        return;
+    case PQ_DOUBLE:
+        memcpy(&d, at, 8);
+        out->number = d;
+        return;
+    case PQ_INT96: {
+        int64_t nanos;
+        int32_t julian;
+        memcpy(&nanos, at, 8);
+        memcpy(&julian, at + 8, 4);
+        out->integer = ((int64_t)julian - 2440588) * INT64_C(86400000000) + nanos / 1000;
+        return;
+    }
+    case PQ_FLBA: { /* big-endian two's complement unscaled decimal */
+        double v = 0;
+        for (size_t i = 0; i < length; i++)
+            v = v * 256 + at[i];
+        if (length && (at[0] & 0x80))
+            v -= ldexp(1.0, (int)(8 * length));
+        out->number = v / pow(10, e->scale);
+        return;
+    }
+    case PQ_INT32:
+        memcpy(&i32, at, 4);
+        i64 = i32;
+        break;
+    default:
+        memcpy(&i64, at, 8);
+        break;
+    }
+    if (c->type == FOCUS_TYPE_DECIMAL) {
+        out->number = (double)i64 / pow(10, e->scale);
+    } else if (c->type == FOCUS_TYPE_DATETIME) {
+        int unit = e->logical == PQ_LT_TIMESTAMP            ? e->unit
+                   : e->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS
+                                                            : PQ_UNIT_MICROS;
+        out->integer = unit == PQ_UNIT_MILLIS  ? i64 * 1000
+                       : unit == PQ_UNIT_NANOS ? (i64 >= 0 ? i64 / 1000 : -((-i64 + 999) / 1000))
+                                               : i64;
+    } else {
+        out->integer = i64;
+    }
+}
+
+focus_status pq_cursor_next(parquet_reader *r, column_cursor *c, focus_value *out,
+                            focus_error *error)
+{
+    memset(out, 0, sizeof(*out));
+    if (c->page_values_left == 0) {
+        focus_status status = load_page(r, c, error);
+        if (status != FOCUS_OK)
+            return status;
+    }
+    c->page_values_left--;
+    const char *why = NULL;
+    uint32_t level = 1, index;
+    if (c->optional && !pq_hybrid_next(&c->levels, &level, &why))
+        return bad(r, c, c->position, error, why);
+    if (level == 0) {
+        out->is_null = true;
+        return FOCUS_OK;
+    }
+    if (c->encoding == PQ_RLE) {
+        if (!pq_hybrid_next(&c->indices, &index, &why))
+            return bad(r, c, c->position, error, why);
+        out->boolean = index != 0;
+        return FOCUS_OK;
+    }
+    const uint8_t *at;
+    size_t length;
+    if (c->encoding != PQ_PLAIN) {
+        if (!pq_hybrid_next(&c->indices, &index, &why))
+            return bad(r, c, c->position, error, why);
+        if (index >= c->entry_count)
+            return bad(r, c, c->position, error, "dictionary index out of range");
+        at = c->dictionary + c->entries[index];
+        length = plain_width(c);
+        if (c->element->type == PQ_BYTE_ARRAY) {
+            uint32_t n;
+            memcpy(&n, at, 4);
+            at += 4;
+            length = n;
+        }
+        convert(c, at, length, out);
+        return FOCUS_OK;
+    }
+    size_t left = (size_t)(c->values_end - c->values);
+    if (c->element->type == PQ_BOOLEAN) {
+        if (c->boolean_bit / 8 >= left)
+            return bad(r, c, c->position, error, "boolean values run past the page");
+        out->boolean = (c->values[c->boolean_bit / 8] >> (c->boolean_bit % 8)) & 1;
+        c->boolean_bit++;
+        return FOCUS_OK;
+    }
+    length = plain_width(c);
+    at = c->values;
+    if (c->element->type == PQ_BYTE_ARRAY) {
+        uint32_t n;
+        if (left < 4 || (memcpy(&n, at, 4), n > left - 4))
+            return bad(r, c, c->position, error, "string value runs past the page");
+        at += 4;
+        length = n;
+        c->values = at + n;
+    } else {
+        if (length > left)
+            return bad(r, c, c->position, error, "values run past the page");
+        c->values = at + length;
+    }
+    convert(c, at, length, out);
+    return FOCUS_OK;
+}

@@ -1,0 +1,229 @@
+/* agent state: schema and migration, rows that survive reopening, and the
+ * lock that keeps a second agent out but never outlives a killed one. */
+#include "agent/state.h"
+#include "test_util.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct fixture {
+    char *dir;
+    char path[512];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = test_make_temp_dir();
+    snprintf(f->path, sizeof f->path, "%s/state.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    test_remove_tree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static agent_state *open_writer(const char *path)
+{
+    agent_state *s = NULL;
+    agent_state_error error = {0};
+    agent_state_status status = agent_state_open(path, NULL, &s, &error);
+    if (status != AGENT_STATE_OK)
+        fprintf(stderr, "open: %s\n", error.message);
+    assert_int_equal(status, AGENT_STATE_OK);
+    return s;
+}
+
+static void test_rows_survive_reopen(void **state)
+{
+    fixture *f = *state;
+    agent_state *s = open_writer(f->path);
+    assert_int_equal(agent_state_schema_version(s), AGENT_STATE_SCHEMA_VERSION);
+    agent_state_export e = {"/subscriptions/x", "hub-daily-costdetails", "\"etag-1\"", "abc", 100};
+    assert_int_equal(agent_state_put_export(s, &e, NULL), AGENT_STATE_OK);
+    e.etag = "\"etag-2\"";
+    assert_int_equal(agent_state_put_export(s, &e, NULL), AGENT_STATE_OK);
+    assert_int_equal(agent_state_set_value(s, "settings_etag", "0x1", NULL), AGENT_STATE_OK);
+    agent_state_run run = {.scope = "/subscriptions/x",
+                           .export_name = "hub-daily-costdetails",
+                           .reason = "backfill",
+                           .period_from = "2026-01-01",
+                           .period_to = "2026-01-31",
+                           .status = "Triggered",
+                           .triggered_at = 5};
+    assert_int_equal(agent_state_insert_run(s, &run, NULL), AGENT_STATE_OK);
+    assert_true(run.id > 0);
+    run.run_id = "run-guid";
+    run.status = "Completed";
+    run.finished_at = 9;
+    assert_int_equal(agent_state_update_run(s, &run, NULL), AGENT_STATE_OK);
+    agent_state_free(s);
+
+    s = open_writer(f->path);
+    agent_state_export got;
+    assert_int_equal(
+        agent_state_get_export(s, "/subscriptions/x", "hub-daily-costdetails", &got, NULL),
+        AGENT_STATE_OK);
+    assert_string_equal(got.etag, "\"etag-2\"");
+    assert_string_equal(got.body_hash, "abc");
+    agent_state_export_dispose(&got);
+    char *value = NULL;
+    assert_int_equal(agent_state_get_value(s, "settings_etag", &value, NULL), AGENT_STATE_OK);
+    assert_string_equal(value, "0x1");
+    free(value);
+    assert_int_equal(agent_state_get_value(s, "nope", &value, NULL), AGENT_STATE_E_NOT_FOUND);
+    agent_state_run last;
+    assert_int_equal(
+        agent_state_last_run(s, "/subscriptions/x", "hub-daily-costdetails", NULL, &last, NULL),
+        AGENT_STATE_OK);
+    assert_string_equal(last.status, "Completed");
+    assert_string_equal(last.run_id, "run-guid");
+    assert_string_equal(last.period_from, "2026-01-01");
+    assert_int_equal(last.finished_at, 9);
+    agent_state_run_dispose(&last);
+    assert_int_equal(
+        agent_state_last_run(s, "/subscriptions/x", "hub-daily-costdetails", "daily", &last, NULL),
+        AGENT_STATE_E_NOT_FOUND);
+    assert_int_equal(agent_state_last_run(s, "/subscriptions/x", "other", NULL, &last, NULL),
+                     AGENT_STATE_E_NOT_FOUND);
+    assert_int_equal(
+        agent_state_delete_export(s, "/subscriptions/x", "hub-daily-costdetails", NULL),
+        AGENT_STATE_OK);
+    assert_int_equal(
+        agent_state_get_export(s, "/subscriptions/x", "hub-daily-costdetails", &got, NULL),
+        AGENT_STATE_E_NOT_FOUND);
+    run.id = 999;
+    assert_int_equal(agent_state_update_run(s, &run, NULL), AGENT_STATE_E_NOT_FOUND);
+    agent_state_free(s);
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+    fixture *f = *state;
+    agent_state *s = open_writer(f->path);
+    assert_int_equal(agent_state_begin(s, NULL), AGENT_STATE_OK);
+    assert_int_equal(agent_state_set_value(s, "k", "v", NULL), AGENT_STATE_OK);
+    agent_state_rollback(s);
+    char *value = NULL;
+    assert_int_equal(agent_state_get_value(s, "k", &value, NULL), AGENT_STATE_E_NOT_FOUND);
+    agent_state_free(s);
+}
+
+static void test_second_writer_refused(void **state)
+{
+    fixture *f = *state;
+    agent_state *first = open_writer(f->path);
+    agent_state *second = NULL;
+    agent_state_error error = {0};
+    assert_int_equal(agent_state_open(f->path, NULL, &second, &error), AGENT_STATE_E_LOCKED);
+    assert_null(second);
+    char pid[32];
+    snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+    assert_non_null(strstr(error.message, pid));
+    assert_non_null(strstr(error.message, "only one agent"));
+    /* Readers (status, plan) need no lock. */
+    agent_state_options ro = agent_state_options_default();
+    ro.read_only = true;
+    agent_state *reader = NULL;
+    assert_int_equal(agent_state_open(f->path, &ro, &reader, &error), AGENT_STATE_OK);
+    agent_state_free(reader);
+    agent_state_free(first);
+    second = open_writer(f->path);
+    agent_state_free(second);
+}
+
+static void test_killed_holder_releases_lock(void **state)
+{
+    fixture *f = *state;
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        agent_state *s = NULL;
+        if (agent_state_open(f->path, NULL, &s, NULL) != AGENT_STATE_OK)
+            _exit(1);
+        if (write(ready[1], "x", 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    char byte;
+    assert_int_equal(read(ready[0], &byte, 1), 1);
+    agent_state *s = NULL;
+    agent_state_error error = {0};
+    assert_int_equal(agent_state_open(f->path, NULL, &s, &error), AGENT_STATE_E_LOCKED);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    s = open_writer(f->path);
+    agent_state_free(s);
+    close(ready[0]);
+    close(ready[1]);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    agent_state *s = NULL;
+    agent_state_error error = {0};
+    assert_int_equal(agent_state_open(f->path, NULL, &s, &error), AGENT_STATE_E_SCHEMA);
+    assert_non_null(strstr(error.message, "schema version 99"));
+}
+
+static void test_not_a_database(void **state)
+{
+    fixture *f = *state;
+    const char junk[] = "this is not sqlite at all, just some bytes in a file of ours....";
+    char big[4096];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = junk[i % (sizeof junk - 1)];
+    assert_int_equal(test_write_file(f->path, big, sizeof big), 0);
+    agent_state *s = NULL;
+    agent_state_error error = {0};
+    assert_int_equal(agent_state_open(f->path, NULL, &s, &error), AGENT_STATE_E_OPEN);
+    assert_non_null(strstr(error.message, "not a hubagent state database"));
+}
+
+static void test_read_only_missing_file(void **state)
+{
+    fixture *f = *state;
+    agent_state_options ro = agent_state_options_default();
+    ro.read_only = true;
+    agent_state *s = NULL;
+    agent_state_error error = {0};
+    assert_int_equal(agent_state_open(f->path, &ro, &s, &error), AGENT_STATE_E_OPEN);
+    assert_non_null(strstr(error.message, f->path));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rows_survive_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_writer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_holder_releases_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_missing_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
