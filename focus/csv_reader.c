@@ -248,6 +248,11 @@ focus_status focus_csv_reader_open(const char *path, const focus_schema *schema,
     r->base.ops = &csv_reader_ops;
     r->base.format = FOCUS_FORMAT_CSV;
     r->line = 1;
+    /* Cell pointers are computed from bytes.data, so it is never NULL (even for empty rows). */
+    if (!focus_buffer_reserve(&r->bytes, 256)) {
+        free(r);
+        return focus_fail(error, FOCUS_NO_MEMORY, path, -1, -1, "no memory for a CSV reader");
+    }
     focus_status status = focus_input_open(&r->in, path, error);
     if (status == FOCUS_OK)
         status = read_header(r, schema, error);

@@ -140,7 +140,7 @@ static focus_status add_value(parquet_writer *w, column_writer *c, const focus_v
     c->levels[c->page_values++] = !v->is_null;
     if (v->is_null) {
         c->page_nulls++;
-        return FOCUS_OK;
+        return c->page_values >= PAGE_MAX_VALUES ? pq_writer_flush_page(w, c, error) : FOCUS_OK;
     }
     uint8_t scratch[8];
     const uint8_t *data;
