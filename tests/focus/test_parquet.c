@@ -193,10 +193,8 @@ static void test_required_null_rejected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip_every_dataset),
-        cmocka_unit_test(test_round_trip_options),
-        cmocka_unit_test(test_pages_of_nulls),
-        cmocka_unit_test(test_damaged_files),
+        cmocka_unit_test(test_round_trip_every_dataset), cmocka_unit_test(test_round_trip_options),
+        cmocka_unit_test(test_pages_of_nulls),           cmocka_unit_test(test_damaged_files),
         cmocka_unit_test(test_required_null_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
