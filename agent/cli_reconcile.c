@@ -1,5 +1,6 @@
 /* `hubagent plan` and `hubagent run --once`: read the settings, list every
  * scope's exports once, and show (plan) or make (run) the changes. */
+#include "agent/hub_lock.h"
 #include "agent/run_loop.h"
 #include "agent/session.h"
 
@@ -107,6 +108,18 @@ int agent_cli_run(int argc, char **argv)
             rc = AGENT_EXIT_FAILED;
         }
     }
+    /* The state lock keeps out a second agent on this machine; the lease on the
+     * hub's storage keeps out one anywhere else. */
+    agent_hub_lock *hub_lock = NULL;
+    if (rc == AGENT_EXIT_OK && s.azure->blob != NULL) {
+        arm_error lock_error;
+        arm_error_init(&lock_error);
+        if (agent_hub_lock_acquire(&s.config, &hub_lock, &lock_error) != ARM_OK) {
+            char line[1024];
+            fprintf(stderr, "hubagent: %s\n", arm_error_format(&lock_error, line, sizeof line));
+            rc = AGENT_EXIT_FAILED;
+        }
+    }
     if (rc == AGENT_EXIT_OK && !once) {
         s.options.prune = agent_cli_has_switch(&args, "prune");
         s.options.apply = true;
@@ -121,6 +134,7 @@ int agent_cli_run(int argc, char **argv)
             failed += agent_session_run_ticks(&s, state, forced);
         rc = failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
     }
+    agent_hub_lock_release(hub_lock);
     agent_state_free(state);
     agent_session_dispose(&s);
     return rc;
