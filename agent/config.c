@@ -33,6 +33,17 @@ static bool valid_storage_id(const char *v, char *why, size_t n)
     return ok;
 }
 
+static bool valid_factory_id(const char *v, char *why, size_t n)
+{
+    bool ok = strncasecmp(v, "/subscriptions/", 15) == 0 &&
+              strcasestr(v, "/providers/Microsoft.DataFactory/factories/") != NULL;
+    if (!ok)
+        snprintf(why, n,
+                 "must be a Data Factory ARM id "
+                 "(/subscriptions/…/providers/Microsoft.DataFactory/factories/NAME)");
+    return ok;
+}
+
 /* https everywhere; plain http only to this machine (Azurite, the mock). */
 static bool valid_url(const char *v, char *why, size_t n)
 {
@@ -208,6 +219,10 @@ static const option_row options[AGENT_OPTION_COUNT] = {
                                    "Shared Key for the storage account; unset = use the "
                                    "credential's token"},
                                   NULL},
+    [AGENT_OPTION_DATA_FACTORY_ID] = {{"data-factory-id", "HUBAGENT_DATA_FACTORY_ID", NULL, false,
+                                       "ARM id of the hub's Data Factory; unset = the "
+                                       "{hub}-engine-* factory in the storage account's group"},
+                                      valid_factory_id},
     [AGENT_OPTION_SETTINGS] = {{"settings", "HUBAGENT_SETTINGS", NULL, false,
                                 "read settings.json from this file instead of the hub's "
                                 "config container"},

@@ -305,3 +305,14 @@ agent_state_status agent_state_get_value(agent_state *state, const char *key, ch
     sqlite3_finalize(stmt);
     return status;
 }
+
+agent_state_status agent_state_delete_value(agent_state *state, const char *key,
+                                            agent_state_error *error)
+{
+    sqlite3_stmt *stmt;
+    agent_state_status status =
+        agent_state_prepare(state, &stmt, error, "DELETE FROM meta WHERE key = ?", "s", key);
+    return status == AGENT_STATE_OK
+               ? agent_state_step_done(state, stmt, error, "forgetting a value")
+               : status;
+}

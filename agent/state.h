@@ -58,6 +58,9 @@ agent_state_status agent_state_set_value(agent_state *state, const char *key, co
 agent_state_status agent_state_get_value(agent_state *state, const char *key, char **out_value,
                                          agent_state_error *error);
 
+agent_state_status agent_state_delete_value(agent_state *state, const char *key,
+                                            agent_state_error *error);
+
 /* What the agent last wrote or saw of an export. */
 typedef struct agent_state_export {
     char *scope;
