@@ -65,9 +65,9 @@ focus_status focus_generator_new(const focus_generator_options *options,
     uint64_t pool = options->rows / 120;
     g->resource_pool = (uint32_t)(pool < 24 ? 24 : pool > 400000 ? 400000 : pool);
     g->commitment_pool = 2 + g->resource_pool / 400;
-    focus_status status = g->schema->dataset == FOCUS_DATASET_FOCUS_COST
-                              ? focus_gen_setup_cost(g, error)
-                              : focus_gen_setup_other(g, error);
+    bool cost = g->schema->dataset == FOCUS_DATASET_FOCUS_COST ||
+                g->schema->dataset == FOCUS_DATASET_COST_DETAILS;
+    focus_status status = cost ? focus_gen_setup_cost(g, error) : focus_gen_setup_other(g, error);
     if (status != FOCUS_OK) {
         focus_generator_free(g);
         return status;

@@ -20,6 +20,7 @@ static const summary_plan plans[] = {
     {FOCUS_DATASET_RESERVATION_DETAILS, "UsedHours", "UsageDate", "SkuName"},
     {FOCUS_DATASET_RESERVATION_RECOMMENDATIONS, NULL, "FirstUsageDate", "ResourceType"},
     {FOCUS_DATASET_RESERVATION_TRANSACTIONS, "Amount", "EventDate", "ArmSkuName"},
+    {FOCUS_DATASET_COST_DETAILS, "Cost", "Date", "MeterCategory"},
 };
 
 static bool has_column(const focus_column *columns, size_t count, const char *name)
