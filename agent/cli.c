@@ -3,6 +3,8 @@
 #include "agent/config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static const agent_command commands[] = {
@@ -10,6 +12,7 @@ static const agent_command commands[] = {
     {"config", "show the effective configuration and where each value came from", agent_cli_config},
     {"plan", "show what reconciling the exports would change", agent_cli_plan},
     {"run", "create and repair every scope's exports (--once)", agent_cli_run},
+    {"status", "show each scope's exports and their last runs", agent_cli_status},
     {"auth", "check which credential is used and that it gets an ARM token", agent_cli_auth},
     {"inspect", "show what export files hold: dataset, schema, rows, cost", agent_cli_inspect},
 };
@@ -86,11 +89,25 @@ int agent_cli_has_switch(const agent_cli_args *args, const char *name)
     return 0;
 }
 
-static int is_allowed_switch(const char *const *allowed, const char *name, size_t length)
+const char *agent_cli_switch_value(const agent_cli_args *args, const char *name)
 {
-    for (size_t i = 0; allowed != NULL && allowed[i] != NULL; i++)
-        if (strlen(allowed[i]) == length && strncmp(allowed[i], name, length) == 0)
-            return 1;
+    for (size_t i = 0; i < args->switch_count; i++)
+        if (strcmp(args->switches[i], name) == 0)
+            return args->switch_values[i];
+    return NULL;
+}
+
+/* 0: not a switch of the command; 1: a boolean switch; 2: takes a value. */
+static int switch_kind(const char *const *allowed, const char *name, size_t length)
+{
+    for (size_t i = 0; allowed != NULL && allowed[i] != NULL; i++) {
+        size_t allowed_length = strlen(allowed[i]);
+        bool valued = allowed_length > 0 && allowed[i][allowed_length - 1] == '=';
+        if (valued)
+            allowed_length--;
+        if (allowed_length == length && strncmp(allowed[i], name, length) == 0)
+            return valued ? 2 : 1;
+    }
     return 0;
 }
 
@@ -109,10 +126,24 @@ int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switc
         const char *name = arg + 2;
         const char *equals = strchr(name, '=');
         size_t length = equals ? (size_t)(equals - name) : strlen(name);
-        if (is_allowed_switch(allowed_switches, name, length)) {
-            if (equals != NULL)
+        if (length >= sizeof out_args->name_storage[0])
+            return agent_cli_usage_error("unknown option %s", arg);
+        int kind = switch_kind(allowed_switches, name, length);
+        if (kind != 0) {
+            if (out_args->switch_count == AGENT_CLI_MAX_ARGS)
+                return agent_cli_usage_error("too many options");
+            if (kind == 1 && equals != NULL)
                 return agent_cli_usage_error("--%.*s takes no value", (int)length, name);
-            out_args->switches[out_args->switch_count++] = name;
+            const char *value = NULL;
+            if (kind == 2) {
+                value = equals ? equals + 1 : (i + 1 < argc ? argv[++i] : NULL);
+                if (value == NULL)
+                    return agent_cli_usage_error("--%.*s needs a value", (int)length, name);
+            }
+            char *stored = out_args->switch_storage[out_args->switch_count];
+            snprintf(stored, sizeof out_args->switch_storage[0], "%.*s", (int)length, name);
+            out_args->switches[out_args->switch_count] = stored;
+            out_args->switch_values[out_args->switch_count++] = value;
             continue;
         }
         if (out_args->option_count == AGENT_CLI_MAX_ARGS)

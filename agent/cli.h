@@ -33,24 +33,30 @@ typedef struct agent_cli_args {
     const char *option_values[AGENT_CLI_MAX_ARGS];
     size_t option_count;
     const char *switches[AGENT_CLI_MAX_ARGS];
+    const char *switch_values[AGENT_CLI_MAX_ARGS]; /* for switches declared "name=" */
+    char switch_storage[AGENT_CLI_MAX_ARGS][64];
     size_t switch_count;
     const char *positional[AGENT_CLI_MAX_ARGS];
     size_t positional_count;
 } agent_cli_args;
 
-/* `allowed_switches` is a NULL-terminated list of the command's boolean
- * flags without "--" (e.g. "json", "once"). Returns AGENT_EXIT_OK or, after
- * printing why, AGENT_EXIT_USAGE. */
+/* `allowed_switches` is a NULL-terminated list of the command's own flags
+ * without "--": "json" is a boolean, "tick=" takes a value. Returns
+ * AGENT_EXIT_OK or, after printing why, AGENT_EXIT_USAGE. */
 int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switches,
                          agent_cli_args *out_args);
 int agent_cli_has_switch(const agent_cli_args *args, const char *name);
+/* The value of a "name=" switch, or NULL when not given. */
+const char *agent_cli_switch_value(const agent_cli_args *args, const char *name);
 
 int agent_cli_config(int argc, char **argv);
 int agent_cli_auth(int argc, char **argv);
 int agent_cli_plan(int argc, char **argv);
 int agent_cli_run(int argc, char **argv);
+int agent_cli_status(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
+int agent_cli_settings_upload(int argc, char **argv);
 int agent_cli_inspect(int argc, char **argv);
 
 /* Prints "hubagent: " + message to stderr and returns AGENT_EXIT_USAGE. */

@@ -155,11 +155,32 @@ static bool valid_time_zone(const char *v, char *why, size_t n)
     return ok;
 }
 
-static bool valid_concurrency(const char *v, char *why, size_t n)
+static bool whole_number_between(const char *v, long low, long high)
 {
     char *end;
     long value = strtol(v, &end, 10);
-    bool ok = end != v && *end == '\0' && value >= 1 && value <= 256;
+    return end != v && *end == '\0' && value >= low && value <= high;
+}
+
+static bool valid_watch(const char *v, char *why, size_t n)
+{
+    bool ok = whole_number_between(v, 0, 86400);
+    if (!ok)
+        snprintf(why, n, "must be a whole number of seconds from 0 to 86400");
+    return ok;
+}
+
+static bool valid_poll_interval(const char *v, char *why, size_t n)
+{
+    bool ok = whole_number_between(v, 1, 3600);
+    if (!ok)
+        snprintf(why, n, "must be a whole number of seconds from 1 to 3600");
+    return ok;
+}
+
+static bool valid_concurrency(const char *v, char *why, size_t n)
+{
+    bool ok = whole_number_between(v, 1, 256);
     if (!ok)
         snprintf(why, n, "must be a whole number from 1 to 256");
     return ok;
@@ -239,6 +260,19 @@ static const option_row options[AGENT_OPTION_COUNT] = {
     [AGENT_OPTION_CONCURRENCY] = {{"concurrency", "HUBAGENT_CONCURRENCY", "16", false,
                                    "requests in flight at once, within the throttling budget"},
                                   valid_concurrency},
+    [AGENT_OPTION_WATCH] = {{"watch", "HUBAGENT_WATCH", "0", false,
+                             "seconds to wait for triggered runs to end; runs still going are "
+                             "followed on the next run"},
+                            valid_watch},
+    [AGENT_OPTION_POLL_INTERVAL] = {{"poll-interval", "HUBAGENT_POLL_INTERVAL", "30", false,
+                                     "seconds between run-history polls (polls cost throttling "
+                                     "budget too)"},
+                                    valid_poll_interval},
+    [AGENT_OPTION_SETTINGS_INTERVAL] = {{"settings-interval", "HUBAGENT_SETTINGS_INTERVAL", "60",
+                                         false,
+                                         "seconds between looks at settings.json while `run` stays "
+                                         "up; a change is applied at once"},
+                                        valid_poll_interval},
     [AGENT_OPTION_LOG_FORMAT] = {{"log-format", "HUBAGENT_LOG_FORMAT", "auto", false,
                                   "auto (text on a terminal, else JSON lines), text or json"},
                                  valid_log_format},

@@ -1,23 +1,13 @@
 /* Reconciling exports: one list call per scope, a plan, and writes only for
  * what differs — a PUT with the current eTag (a 412 re-reads and retries
- * once), fields the agent does not manage kept as they are. Scopes run on a
- * few worker threads, each with its own HTTP client, sharing the process's
- * pacer and token cache, so one slow or failing scope never holds the rest. */
+ * once), fields the agent does not manage kept as they are. Scopes run on
+ * the worker pool, so one slow or failing scope never holds the rest. */
 #include "agent/reconcile.h"
-#include "arm/exports.h"
+#include "agent/pool.h"
+#include "agent/stop.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct shared_work {
-    agent_azure *azure;
-    const settings *value;
-    const agent_reconcile_options *options;
-    agent_scope_result *results;
-    atomic_size_t next;
-} shared_work;
 
 /* An export as ARM listed it, as JSON: the body form plus its name. */
 static json_t *export_json(const arm_export *item, arm_error *err)
@@ -48,7 +38,7 @@ static void merge_into(json_t *target, const json_t *source)
 }
 
 static arm_status put_export(arm_exports_client *client, const char *scope, const char *name,
-                             const json_t *body, arm_error *err)
+                             const json_t *body, char **out_etag, arm_error *err)
 {
     char *text = json_dumps(body, JSON_COMPACT);
     if (text == NULL)
@@ -57,19 +47,26 @@ static arm_status put_export(arm_exports_client *client, const char *scope, cons
     arm_export_init(&export_);
     arm_status status = arm_export_parse(text, strlen(text), &export_, err);
     free(text);
+    arm_export written;
+    arm_export_init(&written);
     if (status == ARM_OK)
-        status = arm_exports_create_or_update(client, scope, name, &export_, NULL, NULL, err);
+        status = arm_exports_create_or_update(client, scope, name, &export_, &written, NULL, err);
+    if (status == ARM_OK && written.etag != NULL) {
+        free(*out_etag);
+        *out_etag = strdup(written.etag);
+    }
+    arm_export_dispose(&written);
     arm_export_dispose(&export_);
     return status;
 }
 
 /* Update: the existing export with the desired fields laid over it. */
-static arm_status update_export(arm_exports_client *client, const char *scope,
-                                const agent_action *action, const json_t *actual, arm_error *err)
+static arm_status update_export(arm_exports_client *client, const char *scope, agent_action *action,
+                                const json_t *actual, arm_error *err)
 {
     json_t *merged = json_deep_copy(actual);
     merge_into(merged, action->desired);
-    arm_status status = put_export(client, scope, action->name, merged, err);
+    arm_status status = put_export(client, scope, action->name, merged, &action->etag, err);
     json_decref(merged);
     if (status != ARM_ERR_HTTP || err->http_status != 412)
         return status;
@@ -82,7 +79,7 @@ static arm_status update_export(arm_exports_client *client, const char *scope,
     if (current == NULL)
         return status == ARM_OK ? arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory") : status;
     merge_into(current, action->desired);
-    status = put_export(client, scope, action->name, current, err);
+    status = put_export(client, scope, action->name, current, &action->etag, err);
     json_decref(current);
     return status;
 }
@@ -104,18 +101,20 @@ static void apply_plan(arm_exports_client *client, const char *scope, const json
                        agent_scope_result *result)
 {
     for (size_t a = 0; a < result->plan.count; a++) {
-        const agent_action *action = &result->plan.actions[a];
+        agent_action *action = &result->plan.actions[a];
         arm_error error;
         arm_error_init(&error);
         arm_status status = ARM_OK;
         if (action->kind == AGENT_ACTION_CREATE)
-            status = put_export(client, scope, action->name, action->desired, &error);
+            status =
+                put_export(client, scope, action->name, action->desired, &action->etag, &error);
         else if (action->kind == AGENT_ACTION_UPDATE)
             status =
                 update_export(client, scope, action, find_listed(actual, action->name), &error);
         else if (action->kind == AGENT_ACTION_DELETE)
             status = arm_exports_delete(client, scope, action->name, &error);
         if (status != ARM_OK) {
+            action->failed = true;
             if (result->failed++ == 0) {
                 result->status = status;
                 result->error = error;
@@ -161,39 +160,30 @@ static void reconcile_scope(arm_exports_client *client, const settings_scope *sc
     agent_desired_set_dispose(&desired);
 }
 
-static void *worker(void *argument)
+typedef struct reconcile_work {
+    const settings *value;
+    const agent_reconcile_options *options;
+    agent_scope_result *results;
+} reconcile_work;
+
+static void reconcile_item(void *ctx, size_t item, arm_exports_client *client,
+                           arm_status setup_status, const arm_error *setup_error)
 {
-    shared_work *work = argument;
-    agent_azure *azure = work->azure;
-    arm_http_client *http = NULL;
-    arm_exports_client *client = NULL;
-    arm_error error;
-    arm_error_init(&error);
-    arm_status status = arm_http_client_new(&azure->http_options, &http, &error);
-    if (status == ARM_OK) {
-        arm_exports_options options = arm_exports_options_default();
-        options.endpoint = azure->arm_endpoint;
-        options.api_version = azure->api_version;
-        options.resource = azure->arm.resource;
-        options.tokens = &azure->tokens;
-        options.pacer = azure->pacer;
-        status = arm_exports_client_new(http, &options, &client, &error);
+    reconcile_work *work = ctx;
+    agent_scope_result *result = &work->results[item];
+    if (agent_stop_requested()) {
+        result->status = arm_error_set(&result->error, ARM_ERR_CALLBACK,
+                                       "not reconciled: the agent was asked to stop");
+        result->plan.scope = strdup(work->value->scopes[item].scope);
+        return;
     }
-    for (;;) {
-        size_t i = atomic_fetch_add(&work->next, 1);
-        if (i >= work->value->scope_count)
-            break;
-        if (status != ARM_OK) {
-            work->results[i].status = status;
-            work->results[i].error = error;
-            work->results[i].plan.scope = strdup(work->value->scopes[i].scope);
-            continue;
-        }
-        reconcile_scope(client, &work->value->scopes[i], work->options, &work->results[i]);
+    if (client == NULL) {
+        result->status = setup_status;
+        result->error = *setup_error;
+        result->plan.scope = strdup(work->value->scopes[item].scope);
+        return;
     }
-    arm_exports_client_free(client);
-    arm_http_client_free(http);
-    return NULL;
+    reconcile_scope(client, &work->value->scopes[item], work->options, result);
 }
 
 arm_status agent_reconcile(agent_azure *azure, const settings *value,
@@ -203,26 +193,10 @@ arm_status agent_reconcile(agent_azure *azure, const settings *value,
     *out_results = NULL;
     size_t count = value->scope_count;
     agent_scope_result *results = calloc(count ? count : 1, sizeof *results);
-    size_t threads = (size_t)(options->concurrency > 0 ? options->concurrency : 1);
-    if (threads > count)
-        threads = count ? count : 1;
-    pthread_t *ids = calloc(threads, sizeof *ids);
-    if (results == NULL || ids == NULL) {
-        free(results);
-        free(ids);
+    if (results == NULL)
         return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
-    }
-    shared_work work = {.azure = azure, .value = value, .options = options, .results = results};
-    atomic_init(&work.next, 0);
-    size_t started = 0;
-    for (; started < threads; started++)
-        if (pthread_create(&ids[started], NULL, worker, &work) != 0)
-            break;
-    if (started == 0)
-        worker(&work); /* no thread could start: do the work here */
-    for (size_t t = 0; t < started; t++)
-        pthread_join(ids[t], NULL);
-    free(ids);
+    reconcile_work work = {.value = value, .options = options, .results = results};
+    agent_pool_run(azure, count, options->concurrency, reconcile_item, &work);
     *out_results = results;
     return ARM_OK;
 }

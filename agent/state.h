@@ -76,6 +76,12 @@ agent_state_status agent_state_get_export(agent_state *state, const char *scope,
 agent_state_status agent_state_delete_export(agent_state *state, const char *scope,
                                              const char *name, agent_state_error *error);
 
+/* Every export the agent keeps, ordered by scope and name; free with
+ * agent_state_exports_free. */
+agent_state_status agent_state_list_exports(agent_state *state, agent_state_export **out_exports,
+                                            size_t *out_count, agent_state_error *error);
+void agent_state_exports_free(agent_state_export *exports, size_t count);
+
 /* A run the agent triggered, and how it ended. */
 typedef struct agent_state_run {
     int64_t id; /* assigned on insert */
@@ -97,10 +103,17 @@ agent_state_status agent_state_insert_run(agent_state *state, agent_state_run *r
                                           agent_state_error *error);
 agent_state_status agent_state_update_run(agent_state *state, const agent_state_run *run,
                                           agent_state_error *error);
-/* The newest run of an export, for "do not fire while the previous run is in
- * progress". AGENT_STATE_E_NOT_FOUND when it never ran. */
+/* The newest run of an export (of one reason, or any when reason is NULL),
+ * for "do not fire while the previous run is in progress" and "already ran
+ * for this tick". AGENT_STATE_E_NOT_FOUND when it never ran. */
 agent_state_status agent_state_last_run(agent_state *state, const char *scope,
-                                        const char *export_name, agent_state_run *out_run,
-                                        agent_state_error *error);
+                                        const char *export_name, const char *reason,
+                                        agent_state_run *out_run, agent_state_error *error);
+
+/* Runs not finished yet (finished_at 0), oldest first; free with
+ * agent_state_runs_free. */
+agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_run **out_runs,
+                                               size_t *out_count, agent_state_error *error);
+void agent_state_runs_free(agent_state_run *runs, size_t count);
 
 #endif

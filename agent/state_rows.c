@@ -67,6 +67,54 @@ agent_state_status agent_state_delete_export(agent_state *state, const char *sco
                : status;
 }
 
+agent_state_status agent_state_list_exports(agent_state *state, agent_state_export **out_exports,
+                                            size_t *out_count, agent_state_error *error)
+{
+    *out_exports = NULL;
+    *out_count = 0;
+    sqlite3_stmt *stmt;
+    agent_state_status status = agent_state_prepare(
+        state, &stmt, error,
+        "SELECT scope, name, etag, body_hash, updated_at FROM exports ORDER BY scope, name", "");
+    if (status != AGENT_STATE_OK)
+        return status;
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*out_count == capacity) {
+            capacity = capacity ? capacity * 2 : 16;
+            agent_state_export *grown = realloc(*out_exports, capacity * sizeof *grown);
+            if (grown == NULL) {
+                status = AGENT_STATE_E_NOMEM;
+                break;
+            }
+            *out_exports = grown;
+        }
+        agent_state_export *row = &(*out_exports)[(*out_count)++];
+        row->scope = agent_state_column_text(stmt, 0);
+        row->name = agent_state_column_text(stmt, 1);
+        row->etag = agent_state_column_text(stmt, 2);
+        row->body_hash = agent_state_column_text(stmt, 3);
+        row->updated_at = sqlite3_column_int64(stmt, 4);
+    }
+    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
+        status = agent_state_sql_fail(state, error, "reading exports");
+    sqlite3_finalize(stmt);
+    if (status != AGENT_STATE_OK) {
+        agent_state_exports_free(*out_exports, *out_count);
+        *out_exports = NULL;
+        *out_count = 0;
+    }
+    return status;
+}
+
+void agent_state_exports_free(agent_state_export *exports, size_t count)
+{
+    for (size_t i = 0; exports != NULL && i < count; i++)
+        agent_state_export_dispose(&exports[i]);
+    free(exports);
+}
+
 void agent_state_run_dispose(agent_state_run *run)
 {
     if (run == NULL)
@@ -115,34 +163,85 @@ agent_state_status agent_state_update_run(agent_state *state, const agent_state_
     return status;
 }
 
+#define RUN_COLUMNS                                                                                \
+    "id, scope, export_name, run_id, reason, period_from, period_to, status, error, "              \
+    "triggered_at, finished_at"
+
+static void read_run(sqlite3_stmt *stmt, agent_state_run *out_run)
+{
+    out_run->id = sqlite3_column_int64(stmt, 0);
+    char **texts[] = {&out_run->scope,  &out_run->export_name, &out_run->run_id,
+                      &out_run->reason, &out_run->period_from, &out_run->period_to,
+                      &out_run->status, &out_run->error};
+    for (int i = 0; i < 8; i++)
+        *texts[i] = agent_state_column_text(stmt, i + 1);
+    out_run->triggered_at = sqlite3_column_int64(stmt, 9);
+    out_run->finished_at = sqlite3_column_int64(stmt, 10);
+}
+
 agent_state_status agent_state_last_run(agent_state *state, const char *scope,
-                                        const char *export_name, agent_state_run *out_run,
-                                        agent_state_error *error)
+                                        const char *export_name, const char *reason,
+                                        agent_state_run *out_run, agent_state_error *error)
 {
     memset(out_run, 0, sizeof *out_run);
     sqlite3_stmt *stmt;
     agent_state_status status = agent_state_prepare(
         state, &stmt, error,
-        "SELECT id, scope, export_name, run_id, reason, period_from, period_to, status, error, "
-        "triggered_at, finished_at FROM runs WHERE scope = ? AND export_name = ? "
-        "ORDER BY id DESC LIMIT 1",
-        "ss", scope, export_name);
+        "SELECT " RUN_COLUMNS " FROM runs WHERE scope = ?1 AND export_name = ?2 "
+        "AND (?3 IS NULL OR reason = ?3) ORDER BY id DESC LIMIT 1",
+        "sss", scope, export_name, reason);
     if (status != AGENT_STATE_OK)
         return status;
     int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        out_run->id = sqlite3_column_int64(stmt, 0);
-        char **texts[] = {&out_run->scope,  &out_run->export_name, &out_run->run_id,
-                          &out_run->reason, &out_run->period_from, &out_run->period_to,
-                          &out_run->status, &out_run->error};
-        for (int i = 0; i < 8; i++)
-            *texts[i] = agent_state_column_text(stmt, i + 1);
-        out_run->triggered_at = sqlite3_column_int64(stmt, 9);
-        out_run->finished_at = sqlite3_column_int64(stmt, 10);
-    } else {
+    if (rc == SQLITE_ROW)
+        read_run(stmt, out_run);
+    else
         status = rc == SQLITE_DONE ? AGENT_STATE_E_NOT_FOUND
                                    : agent_state_sql_fail(state, error, "reading a run");
-    }
     sqlite3_finalize(stmt);
     return status;
+}
+
+agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_run **out_runs,
+                                               size_t *out_count, agent_state_error *error)
+{
+    *out_runs = NULL;
+    *out_count = 0;
+    sqlite3_stmt *stmt;
+    agent_state_status status = agent_state_prepare(
+        state, &stmt, error, "SELECT " RUN_COLUMNS " FROM runs WHERE finished_at = 0 ORDER BY id",
+        "");
+    if (status != AGENT_STATE_OK)
+        return status;
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*out_count == capacity) {
+            capacity = capacity ? capacity * 2 : 16;
+            agent_state_run *grown = realloc(*out_runs, capacity * sizeof *grown);
+            if (grown == NULL) {
+                status = AGENT_STATE_E_NOMEM;
+                break;
+            }
+            *out_runs = grown;
+        }
+        memset(&(*out_runs)[*out_count], 0, sizeof **out_runs);
+        read_run(stmt, &(*out_runs)[(*out_count)++]);
+    }
+    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
+        status = agent_state_sql_fail(state, error, "reading runs");
+    sqlite3_finalize(stmt);
+    if (status != AGENT_STATE_OK) {
+        agent_state_runs_free(*out_runs, *out_count);
+        *out_runs = NULL;
+        *out_count = 0;
+    }
+    return status;
+}
+
+void agent_state_runs_free(agent_state_run *runs, size_t count)
+{
+    for (size_t i = 0; runs != NULL && i < count; i++)
+        agent_state_run_dispose(&runs[i]);
+    free(runs);
 }

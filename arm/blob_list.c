@@ -1,6 +1,7 @@
 /* List Blobs: one page per call (prefix, marker, maxresults), parsed from the XML reply
  * with a small scanner for the few elements the service sends. */
 #include "arm/blob_int.h"
+#include "arm/xml_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,65 +23,14 @@ void arm_blob_list_page_dispose(arm_blob_list_page *page)
     memset(page, 0, sizeof *page);
 }
 
-/* Finds <tag>…</tag> (or <tag/>) in [s, end); sets the inner range. */
-static int element(const char *s, const char *end, const char *tag, const char **in_start,
-                   const char **in_end)
+static bool element(const char *s, const char *end, const char *tag, const char **a, const char **b)
 {
-    char open[64], close[64], empty[64];
-    int ol = snprintf(open, sizeof open, "<%s>", tag);
-    int cl = snprintf(close, sizeof close, "</%s>", tag);
-    int el = snprintf(empty, sizeof empty, "<%s/>", tag);
-    for (const char *p = s; p < end; p++) {
-        if (*p != '<')
-            continue;
-        if (end - p >= el && memcmp(p, empty, (size_t)el) == 0) {
-            *in_start = *in_end = p + el;
-            return 1;
-        }
-        if (end - p >= ol && memcmp(p, open, (size_t)ol) == 0) {
-            const char *b = p + ol;
-            for (const char *q = b; q + cl <= end; q++) {
-                if (memcmp(q, close, (size_t)cl) == 0) {
-                    *in_start = b;
-                    *in_end = q;
-                    return 1;
-                }
-            }
-            return 0;
-        }
-    }
-    return 0;
+    return arm_xml_find(s, end, tag, false, a, b);
 }
 
-/* Text of an element, XML entities decoded (malloc'd), or NULL when absent. */
 static char *text(const char *s, const char *end, const char *tag)
 {
-    const char *a, *b;
-    if (!element(s, end, tag, &a, &b))
-        return NULL;
-    char *out = malloc((size_t)(b - a) + 1), *o = out;
-    if (out == NULL)
-        return NULL;
-    static const struct {
-        const char *ent;
-        char c;
-    } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    while (a < b) {
-        int done = 0;
-        for (size_t k = 0; *a == '&' && k < sizeof ents / sizeof ents[0]; k++) {
-            size_t n = strlen(ents[k].ent);
-            if ((size_t)(b - a) >= n && memcmp(a, ents[k].ent, n) == 0) {
-                *o++ = ents[k].c;
-                a += n;
-                done = 1;
-                break;
-            }
-        }
-        if (!done)
-            *o++ = *a++;
-    }
-    *o = '\0';
-    return out;
+    return arm_xml_text(s, end, tag, false);
 }
 
 static void text_into(const char *s, const char *end, const char *tag, char *dst, size_t cap)

@@ -1,11 +1,13 @@
 /* ARM error type: status texts, reply-body parsing (JSON, XML, HTML, garbage) and the
  * masking that keeps secrets in query strings out of every message. */
 #include "arm/error.h"
+#include "arm/xml_int.h"
 
 #include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -237,50 +239,14 @@ static int scan_json_field(const char *body, size_t len, const char *name, char 
     return 0;
 }
 
-static const char *find_ci(const char *hay, size_t len, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= len; i++) {
-        if (strncasecmp(hay + i, needle, n) == 0)
-            return hay + i;
-    }
-    return NULL;
-}
-
-/* Text between <tag> and </tag>, with the five XML entities decoded. */
+/* Text of an XML/HTML element into dst, cleaned and masked like every message. */
 static int xml_element(const char *body, size_t len, const char *tag, char *dst, size_t cap)
 {
-    char open[48], close[48];
-    snprintf(open, sizeof open, "<%s>", tag);
-    snprintf(close, sizeof close, "</%s>", tag);
-    const char *s = find_ci(body, len, open);
-    if (s == NULL)
+    char *text = arm_xml_text(body, body + len, tag, true);
+    if (text == NULL)
         return 0;
-    s += strlen(open);
-    const char *e = find_ci(s, len - (size_t)(s - body), close);
-    size_t n = e != NULL ? (size_t)(e - s) : len - (size_t)(s - body);
-    char tmp[1024];
-    size_t o = 0;
-    static const struct {
-        const char *ent;
-        char c;
-    } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    for (size_t i = 0; i < n && o + 1 < sizeof tmp;) {
-        int matched = 0;
-        for (size_t k = 0; k < sizeof ents / sizeof ents[0] && s[i] == '&'; k++) {
-            size_t el = strlen(ents[k].ent);
-            if (i + el <= n && memcmp(s + i, ents[k].ent, el) == 0) {
-                tmp[o++] = ents[k].c;
-                i += el;
-                matched = 1;
-                break;
-            }
-        }
-        if (!matched)
-            tmp[o++] = s[i++];
-    }
-    tmp[o] = '\0';
-    set_field(dst, cap, tmp);
+    set_field(dst, cap, text);
+    free(text);
     return 1;
 }
 

@@ -113,7 +113,7 @@ static char *build_url(const arm_exports_client *c, const char *scope, const cha
 /* One call: build the URL, send through the pipeline, leave the reply in resp. */
 static arm_status call(arm_exports_client *c, const char *method, const char *scope,
                        const char *name, const char *tail, const char *extra, const char *body,
-                       arm_http_response *resp, arm_error *err)
+                       bool fresh, arm_http_response *resp, arm_error *err)
 {
     if (c == NULL)
         return arm_error_set(err, ARM_ERR_INVALID_ARGUMENT, "exports client is NULL");
@@ -121,7 +121,7 @@ static arm_status call(arm_exports_client *c, const char *method, const char *sc
     if (url == NULL)
         return err != NULL ? err->status : ARM_ERR_INVALID_ARGUMENT;
     arm_http_header json[] = {{"Content-Type", "application/json"}};
-    arm_http_request req = {.method = method, .url = url};
+    arm_http_request req = {.method = method, .url = url, .fresh_connection = fresh};
     if (body != NULL) {
         req.headers = json;
         req.header_count = 1;
@@ -157,7 +157,7 @@ arm_status arm_exports_list(arm_exports_client *c, const char *scope, bool expan
     memset(out, 0, sizeof *out);
     arm_http_response resp;
     arm_http_response_init(&resp);
-    arm_status st = call(c, "GET", scope, NULL, NULL, expand(expand_runs), NULL, &resp, err);
+    arm_status st = call(c, "GET", scope, NULL, NULL, expand(expand_runs), NULL, false, &resp, err);
     if (st == ARM_OK)
         st = parse_failed(arm_export_list_parse(resp.body, resp.body_len, out, err), err, &resp);
     arm_http_response_dispose(&resp);
@@ -174,7 +174,7 @@ arm_status arm_exports_get(arm_exports_client *c, const char *scope, const char 
         return check_text("name", name, false, err);
     arm_http_response resp;
     arm_http_response_init(&resp);
-    arm_status st = call(c, "GET", scope, name, NULL, expand(expand_runs), NULL, &resp, err);
+    arm_status st = call(c, "GET", scope, name, NULL, expand(expand_runs), NULL, false, &resp, err);
     if (st == ARM_OK)
         st = parse_failed(arm_export_parse(resp.body, resp.body_len, out, err), err, &resp);
     arm_http_response_dispose(&resp);
@@ -192,14 +192,32 @@ arm_status arm_exports_create_or_update(arm_exports_client *c, const char *scope
     if (e == NULL || name == NULL)
         return arm_error_set(err, ARM_ERR_INVALID_ARGUMENT,
                              "arm_exports_create_or_update: needs a name and an export");
+    arm_error local;
+    if (err == NULL)
+        err = &local;
     char *body = NULL;
     arm_status st = arm_export_build(e, &body, err);
     if (st != ARM_OK)
         return st;
+    /* A create (no eTag) goes on a fresh connection, so only our own retry can resend it. */
+    bool creating = e->etag == NULL;
     arm_http_response resp;
     arm_http_response_init(&resp);
-    st = call(c, "PUT", scope, name, NULL, NULL, body, &resp, err);
+    st = call(c, "PUT", scope, name, NULL, NULL, body, creating, &resp, err);
     free(body);
+    if (st == ARM_ERR_HTTP && creating && err->attempts > 1 && err->http_status == 400 &&
+        strstr(err->message, "Etag value required") != NULL) {
+        /* The first try's reply was lost but it created the export; the retry then met it
+         * and ARM asked for an eTag. The work is done: read the export back. */
+        arm_http_response_dispose(&resp);
+        arm_export got;
+        st = arm_exports_get(c, scope, name, false, out != NULL ? out : &got, err);
+        if (out == NULL)
+            arm_export_dispose(&got);
+        if (st == ARM_OK && out_created != NULL)
+            *out_created = true;
+        return st;
+    }
     if (st == ARM_OK && out_created != NULL)
         *out_created = resp.status == 201;
     if (st == ARM_OK && out != NULL && resp.body_len > 0)
@@ -215,7 +233,7 @@ arm_status arm_exports_delete(arm_exports_client *c, const char *scope, const ch
         return check_text("name", name, false, err);
     arm_http_response resp;
     arm_http_response_init(&resp);
-    arm_status st = call(c, "DELETE", scope, name, NULL, NULL, NULL, &resp, err);
+    arm_status st = call(c, "DELETE", scope, name, NULL, NULL, NULL, false, &resp, err);
     arm_http_response_dispose(&resp);
     return st;
 }
@@ -238,7 +256,7 @@ arm_status arm_exports_run(arm_exports_client *c, const char *scope, const char 
     }
     arm_http_response resp;
     arm_http_response_init(&resp);
-    arm_status st = call(c, "POST", scope, name, "run", NULL, body, &resp, err);
+    arm_status st = call(c, "POST", scope, name, "run", NULL, body, false, &resp, err);
     free(body);
     arm_http_response_dispose(&resp);
     return st;
@@ -254,10 +272,64 @@ arm_status arm_exports_run_history(arm_exports_client *c, const char *scope, con
         return check_text("name", name, false, err);
     arm_http_response resp;
     arm_http_response_init(&resp);
-    arm_status st = call(c, "GET", scope, name, "runHistory", NULL, NULL, &resp, err);
+    arm_status st = call(c, "GET", scope, name, "runHistory", NULL, NULL, false, &resp, err);
     if (st == ARM_OK)
         st =
             parse_failed(arm_export_run_list_parse(resp.body, resp.body_len, out, err), err, &resp);
     arm_http_response_dispose(&resp);
     return st;
+}
+
+arm_status arm_exports_list_many(arm_exports_client *c, const char *const *scopes, size_t count,
+                                 bool expand_runs, arm_exports_result *results, arm_error *err)
+{
+    if (c == NULL || (count > 0 && (scopes == NULL || results == NULL)))
+        return arm_error_set(err, ARM_ERR_INVALID_ARGUMENT, "arm_exports_list_many: NULL argument");
+    arm_http_request *reqs = calloc(count ? count : 1, sizeof *reqs);
+    arm_http_exchange *xs = calloc(count ? count : 1, sizeof *xs);
+    size_t *slot_of = calloc(count ? count : 1, sizeof *slot_of);
+    if (reqs == NULL || xs == NULL || slot_of == NULL) {
+        free(reqs);
+        free(xs);
+        free(slot_of);
+        return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
+    }
+    /* Bad scopes fail alone; the others go out together. */
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        arm_exports_result *r = &results[i];
+        memset(r, 0, sizeof *r);
+        arm_error_init(&r->error);
+        char *url = build_url(c, scopes[i], NULL, NULL, expand(expand_runs), &r->error);
+        if (url == NULL) {
+            r->status = r->error.status;
+            continue;
+        }
+        reqs[n] = (arm_http_request){.method = "GET", .url = url};
+        xs[n].request = &reqs[n];
+        slot_of[n++] = i;
+    }
+    arm_status st = arm_pipeline_send_all(&c->pipeline, NULL, xs, n, err);
+    for (size_t k = 0; k < n; k++) {
+        arm_exports_result *r = &results[slot_of[k]];
+        r->error = xs[k].error;
+        r->status = st != ARM_OK ? st : xs[k].status;
+        if (r->status == ARM_OK)
+            r->status =
+                parse_failed(arm_export_list_parse(xs[k].response.body, xs[k].response.body_len,
+                                                   &r->list, &r->error),
+                             &r->error, &xs[k].response);
+        free((char *)reqs[k].url);
+    }
+    arm_http_exchange_dispose(xs, n);
+    free(reqs);
+    free(xs);
+    free(slot_of);
+    return st;
+}
+
+void arm_exports_result_dispose(arm_exports_result *results, size_t count)
+{
+    for (size_t i = 0; results != NULL && i < count; i++)
+        arm_export_list_dispose(&results[i].list);
 }

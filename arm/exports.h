@@ -131,4 +131,18 @@ arm_status arm_exports_run(arm_exports_client *client, const char *scope, const 
 arm_status arm_exports_run_history(arm_exports_client *client, const char *scope, const char *name,
                                    arm_export_run_list *out, arm_error *err);
 
+/* Fan-out: the exports of many scopes listed concurrently on this thread (paced per scope,
+ * retried). results[i] belongs to scopes[i]; dispose each with arm_exports_result_dispose.
+ * Returns ARM_OK when every scope was tried (look at each status). */
+typedef struct arm_exports_result {
+    arm_status status;
+    arm_error error;
+    arm_export_list list;
+} arm_exports_result;
+
+arm_status arm_exports_list_many(arm_exports_client *client, const char *const *scopes,
+                                 size_t count, bool expand_runs, arm_exports_result *results,
+                                 arm_error *err);
+void arm_exports_result_dispose(arm_exports_result *results, size_t count);
+
 #endif

@@ -339,6 +339,11 @@ static arm_status transfer_setup(transfer *t)
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    /* libcurl silently resends a request whose reused connection dies without a reply; the
+     * server may have acted on it. A fresh connection rules that out for POST/PATCH (an export
+     * run must never happen twice) and for callers who ask. */
+    if (r->fresh_connection || strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0)
+        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     if (strcmp(r->method, "HEAD") == 0) {
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else if (has_body(r)) {

@@ -77,6 +77,8 @@ typedef struct arm_http_request {
     size_t max_response_bytes;          /* 0 = client default */
     long total_timeout_ms;         /* 0 = client default, -1 = none (streams rely on low-speed) */
     const char *client_request_id; /* NULL = a fresh GUID; set when a signature covers it */
+    bool fresh_connection; /* never on a reused connection, so libcurl cannot silently resend
+                              it (always so for POST and PATCH) */
 } arm_http_request;
 
 typedef struct arm_http_field {

@@ -135,7 +135,9 @@ static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
     double delay = 0;
     /* Bytes already handed to a sink that cannot start over make a retry unsafe. */
     bool sink_dirty = x->response.streamed_bytes > 0 && it->request->response_rewind == NULL;
-    if (x->status == ARM_OK || sink_dirty ||
+    /* Likewise a streamed body that cannot start over cannot be sent again. */
+    bool source_spent = it->request->body_read != NULL && it->request->body_rewind == NULL;
+    if (x->status == ARM_OK || sink_dirty || source_spent ||
         !arm_retry_decide(rp, it->request->method, x->status, &x->response, it->attempts,
                           rp->clock.random(rp->clock.ctx), now, &delay))
         return true;
@@ -237,8 +239,12 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
                     next = it->ready_at;
                 continue;
             }
-            if (prepare(p, it, &it->out->error) != ARM_OK) {
-                it->out->status = it->out->error.status;
+            arm_status ps = prepare(p, it, &it->out->error);
+            if (ps != ARM_OK) {
+                /* A provider may fail without filling the error: the status still says so. */
+                if (it->out->error.status == ARM_OK)
+                    it->out->error.status = ps;
+                it->out->status = ps;
                 it->done = true;
                 left--;
                 continue;
@@ -254,8 +260,12 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
         for (size_t k = 0; k < n; k++)
             left -= items[ready[k]].done ? 1 : 0;
     }
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         wipe_extra(&items[i]);
+        if (!items[i].done) /* the transport itself failed: nothing more was tried */
+            exchanges[i].status =
+                arm_error_set(&exchanges[i].error, st, "not sent: %s", arm_status_text(st));
+    }
     free(items);
     free(ready);
     return st;

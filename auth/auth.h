@@ -3,6 +3,7 @@
 #ifndef HUBAGENT_AUTH_H
 #define HUBAGENT_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,8 +71,9 @@ typedef struct auth_http_request {
     const char *const *headers; /* "Name: value", NULL-terminated, may be NULL */
     const char *body;           /* POST body or NULL */
     size_t body_len;
-    const char *ca_bundle; /* PEM file to trust in addition to none; NULL = system */
+    const char *ca_bundle; /* PEM file of CAs to trust instead of the system store, or NULL */
     long timeout_ms;
+    long connect_timeout_ms; /* 0 = timeout_ms; a connect that times out means "absent" */
 } auth_http_request;
 
 typedef struct auth_http_response {
@@ -180,12 +182,22 @@ typedef enum auth_assertion_algorithm {
     AUTH_ASSERTION_RS256,     /* x5t (SHA-1): legacy, still accepted */
 } auth_assertion_algorithm;
 
+typedef struct auth_certificate_options {
+    const char *password;               /* encrypted PEM key or PFX; NULL = none */
+    auth_assertion_algorithm algorithm; /* default PS256 */
+    /* Put the certificate chain in the assertion's x5c header, for apps registered by
+     * subject name + issuer (AZURE_CLIENT_SEND_CERTIFICATE_CHAIN). Default off. */
+    bool send_certificate_chain;
+} auth_certificate_options;
+
+void auth_certificate_options_default(auth_certificate_options *out_options);
+
 /* Service principal with a certificate: a PEM file holding the private key and the
- * certificate, or a PKCS#12 (PFX) file (password for an encrypted key / the PFX, or NULL).
- * The file is read once, when the credential is made. */
+ * certificate (further certificates after it form the chain), or a PKCS#12 (PFX) file.
+ * The file is read once, when the credential is made. cert_options NULL = defaults. */
 auth_status auth_client_certificate_credential_new(const char *tenant_id, const char *client_id,
-                                                   const char *pem_path, const char *password,
-                                                   auth_assertion_algorithm algorithm,
+                                                   const char *certificate_path,
+                                                   const auth_certificate_options *cert_options,
                                                    const auth_options *options,
                                                    auth_credential **out_credential,
                                                    auth_error *error);
@@ -250,6 +262,8 @@ typedef struct auth_chain_options {
     const char *client_secret;        /* AZURE_CLIENT_SECRET */
     const char *certificate_path;     /* AZURE_CLIENT_CERTIFICATE_PATH */
     const char *certificate_password; /* AZURE_CLIENT_CERTIFICATE_PASSWORD */
+    /* AZURE_CLIENT_SEND_CERTIFICATE_CHAIN ("true"/"1"): x5c in the assertion */
+    const char *send_certificate_chain;
     const char *federated_token_file; /* AZURE_FEDERATED_TOKEN_FILE */
     const char *authority_host;       /* AZURE_AUTHORITY_HOST (trailing '/' stripped) */
     const char *identity_endpoint;    /* IDENTITY_ENDPOINT */
@@ -258,6 +272,9 @@ typedef struct auth_chain_options {
     const char *msi_secret;           /* MSI_SECRET */
     /* AZURE_POD_IDENTITY_AUTHORITY_HOST: base URL replacing IMDS's (tests, pod identity). */
     const char *imds_authority_host;
+    /* AZURE_TOKEN_CREDENTIALS: "prod", "EnvironmentCredential" (secret or certificate),
+     * "WorkloadIdentityCredential" or "ManagedIdentityCredential" narrows the AUTO chain. */
+    const char *token_credentials;
     const char *managed_identity_object_id;   /* explicit only */
     const char *managed_identity_resource_id; /* explicit only */
     auth_assertion_algorithm assertion_algorithm;

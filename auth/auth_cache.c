@@ -196,6 +196,9 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
     auth_status status =
         auth_credential_get_token(credential, scope_or_resource, &fresh, &fetch_error);
 
+    auth_log_fn log = NULL;
+    void *log_ctx = NULL;
+    char line[sizeof(fetch_error.message) + 160];
     pthread_mutex_lock(&cache->lock);
     now = cache_now(cache);
     if (status == AUTH_OK && fresh.expires_on <= now) {
@@ -226,19 +229,21 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
         entry->retry_not_before = now + AUTH_REFRESH_RETRY_SECONDS;
         status = auth_token_copy(&entry->token, out_token, error);
         if (cache->log) {
-            char line[sizeof(fetch_error.message) + 160];
+            log = cache->log;
+            log_ctx = cache->log_ctx;
             snprintf(line, sizeof(line),
                      "token refresh for %s failed, still using the cached token (expires in "
                      "%lld s), next try in %d s: %s",
                      entry->resource, (long long)(entry->token.expires_on - now),
                      AUTH_REFRESH_RETRY_SECONDS, fetch_error.message);
-            cache->log(cache->log_ctx, line);
         }
     } else if (error) {
         *error = fetch_error;
     }
     pthread_mutex_unlock(&cache->lock);
     pthread_mutex_unlock(&entry->refresh_lock);
+    if (log) /* outside the locks: the callback may do anything */
+        log(log_ctx, line);
     auth_token_dispose(&fresh);
     return status;
 }

@@ -29,6 +29,8 @@ typedef struct auth_cert_credential {
     char *key_pem;  /* unencrypted PKCS#8 for libjwt (RS256); wiped on free */
     char *x5t;      /* b64url SHA-1 of the certificate DER */
     char *x5t_s256; /* b64url SHA-256 of the certificate DER */
+    json_t *x5c;    /* leaf first, then the rest of the chain (standard base64 DER) */
+    bool send_chain;
 } auth_cert_credential;
 
 static int password_callback(char *buffer, int size, int rwflag, void *userdata)
@@ -72,6 +74,21 @@ static auth_status thumbprints(auth_cert_credential *cert, X509 *x509, auth_erro
     return AUTH_OK;
 }
 
+/* Appends one certificate to the x5c array (RFC 7515: standard base64 of the DER). */
+static bool add_x5c(auth_cert_credential *cert, X509 *x509)
+{
+    unsigned char *der = NULL;
+    int der_len = i2d_X509(x509, &der);
+    if (der_len <= 0)
+        return false;
+    char *b64 = malloc((size_t)(der_len + 2) / 3 * 4 + 1);
+    bool ok = b64 && EVP_EncodeBlock((unsigned char *)b64, der, der_len) > 0 &&
+              json_array_append_new(cert->x5c, json_string(b64)) == 0;
+    free(b64);
+    OPENSSL_free(der);
+    return ok;
+}
+
 static auth_status load_pem(auth_cert_credential *cert, const char *password, auth_error *error)
 {
     const char *name = cert->base.name;
@@ -87,6 +104,7 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
     auth_status status = AUTH_OK;
     bool is_pem = memmem(pem, len, "-----BEGIN", 10) != NULL;
     PKCS12 *p12 = NULL;
+    STACK_OF(X509) *chain = NULL;
     if (!key_bio || !cert_bio) {
         status =
             auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory", name);
@@ -94,7 +112,7 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
         status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
                                 "%s: %s is neither PEM nor PKCS#12 (PFX): %s", name, cert->path,
                                 openssl_reason());
-    } else if (p12 && !PKCS12_parse(p12, password ? password : "", &cert->key, &x509, NULL)) {
+    } else if (p12 && !PKCS12_parse(p12, password ? password : "", &cert->key, &x509, &chain)) {
         status = auth_error_set(error, AUTH_INVALID_ARGUMENT, name, 0, NULL, NULL,
                                 "%s: cannot open the PKCS#12 file %s (is the password "
                                 "right? AZURE_CLIENT_CERTIFICATE_PASSWORD): %s",
@@ -133,6 +151,22 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
         status = thumbprints(cert, x509, error);
     }
     if (status == AUTH_OK) {
+        /* x5c: the leaf, then any further certificates in the file */
+        bool ok = (cert->x5c = json_array()) != NULL && add_x5c(cert, x509);
+        for (int i = 0; ok && chain && i < sk_X509_num(chain); i++)
+            ok = add_x5c(cert, sk_X509_value(chain, i));
+        X509 *extra;
+        while (ok && !p12 && (extra = PEM_read_bio_X509(cert_bio, NULL, NULL, NULL)) != NULL) {
+            ok = add_x5c(cert, extra);
+            X509_free(extra);
+        }
+        ERR_clear_error(); /* the loop ends on "no more certificates" */
+        if (!ok)
+            status =
+                auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL,
+                               "%s: cannot encode the certificate chain of %s", name, cert->path);
+    }
+    if (status == AUTH_OK) {
         /* libjwt takes the key as PEM text */
         BIO *out = BIO_new(BIO_s_mem());
         char *data = NULL;
@@ -150,12 +184,25 @@ static auth_status load_pem(auth_cert_credential *cert, const char *password, au
                                "%s: cannot re-encode the private key: %s", name, openssl_reason());
     }
     X509_free(x509);
+    sk_X509_pop_free(chain, X509_free);
     PKCS12_free(p12);
     BIO_free(key_bio);
     BIO_free(cert_bio);
     OPENSSL_cleanse(pem, len);
     free(pem);
     return status;
+}
+
+static bool add_x5c_header(jwt_t *jwt, const auth_cert_credential *cert)
+{
+    if (!cert->send_chain)
+        return true;
+    json_t *wrapper = json_pack("{s:O}", "x5c", cert->x5c);
+    char *text = wrapper ? json_dumps(wrapper, JSON_COMPACT) : NULL;
+    bool ok = text && jwt_add_headers_json(jwt, text) == 0;
+    free(text);
+    json_decref(wrapper);
+    return ok;
 }
 
 /* RS256 through libjwt, which adds "alg" and "typ" to the header itself. */
@@ -168,7 +215,8 @@ static char *sign_rs256(auth_cert_credential *cert, const char *audience, int64_
         return NULL;
     if (jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *)cert->key_pem,
                     (int)strlen(cert->key_pem)) == 0 &&
-        jwt_add_header(jwt, "x5t", cert->x5t) == 0 && jwt_add_grant(jwt, "aud", audience) == 0 &&
+        jwt_add_header(jwt, "x5t", cert->x5t) == 0 && add_x5c_header(jwt, cert) &&
+        jwt_add_grant(jwt, "aud", audience) == 0 &&
         jwt_add_grant(jwt, "iss", cert->client_id) == 0 &&
         jwt_add_grant(jwt, "sub", cert->client_id) == 0 && jwt_add_grant(jwt, "jti", jti) == 0 &&
         jwt_add_grant_int(jwt, "nbf", (long)now) == 0 &&
@@ -193,6 +241,8 @@ static char *sign_ps256(auth_cert_credential *cert, const char *audience, int64_
 {
     json_t *header =
         json_pack("{s:s, s:s, s:s}", "alg", "PS256", "typ", "JWT", "x5t#S256", cert->x5t_s256);
+    if (header && cert->send_chain)
+        json_object_set(header, "x5c", cert->x5c);
     json_t *claims =
         json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "aud", audience, "iss", cert->client_id,
                   "sub", cert->client_id, "jti", jti, "nbf", (json_int_t)now, "iat",
@@ -286,20 +336,34 @@ static void cert_destroy(auth_credential *credential)
     auth_free_secret(cert->key_pem);
     free(cert->x5t);
     free(cert->x5t_s256);
+    json_decref(cert->x5c);
     free(cert);
 }
 
 static const auth_credential_vtable cert_vtable = {cert_get_token, cert_destroy};
 
+void auth_certificate_options_default(auth_certificate_options *out_options)
+{
+    memset(out_options, 0, sizeof(*out_options));
+    out_options->algorithm = AUTH_ASSERTION_PS256;
+}
+
 auth_status auth_client_certificate_credential_new(const char *tenant_id, const char *client_id,
-                                                   const char *pem_path, const char *password,
-                                                   auth_assertion_algorithm algorithm,
+                                                   const char *certificate_path,
+                                                   const auth_certificate_options *cert_options,
                                                    const auth_options *options,
                                                    auth_credential **out_credential,
                                                    auth_error *error)
 {
     static const char name[] = "ClientCertificateCredential";
     *out_credential = NULL;
+    auth_certificate_options defaults;
+    auth_certificate_options_default(&defaults);
+    if (!cert_options)
+        cert_options = &defaults;
+    const char *pem_path = certificate_path;
+    const char *password = cert_options->password;
+    auth_assertion_algorithm algorithm = cert_options->algorithm;
     auth_status status = auth_entra_check_ids(name, tenant_id, client_id, error);
     if (status != AUTH_OK)
         return status;
@@ -314,6 +378,7 @@ auth_status auth_client_certificate_credential_new(const char *tenant_id, const 
         return auth_error_set(error, AUTH_NO_MEMORY, name, 0, NULL, NULL, "%s: out of memory",
                               name);
     cert->algorithm = algorithm;
+    cert->send_chain = cert_options->send_certificate_chain;
     status = auth_credential_base_init(&cert->base, &cert_vtable, name, options, error);
     if (status == AUTH_OK) {
         cert->tenant_id = strdup(tenant_id);

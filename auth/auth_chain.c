@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void auth_chain_options_default(auth_chain_options *out_options)
 {
@@ -39,6 +40,7 @@ void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn get
     fill(&options->client_secret, getenv_fn, ctx, "AZURE_CLIENT_SECRET");
     fill(&options->certificate_path, getenv_fn, ctx, "AZURE_CLIENT_CERTIFICATE_PATH");
     fill(&options->certificate_password, getenv_fn, ctx, "AZURE_CLIENT_CERTIFICATE_PASSWORD");
+    fill(&options->send_certificate_chain, getenv_fn, ctx, "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN");
     fill(&options->federated_token_file, getenv_fn, ctx, "AZURE_FEDERATED_TOKEN_FILE");
     fill(&options->authority_host, getenv_fn, ctx, "AZURE_AUTHORITY_HOST");
     fill(&options->identity_endpoint, getenv_fn, ctx, "IDENTITY_ENDPOINT");
@@ -46,6 +48,7 @@ void auth_chain_options_load_env(auth_chain_options *options, auth_getenv_fn get
     fill(&options->msi_endpoint, getenv_fn, ctx, "MSI_ENDPOINT");
     fill(&options->msi_secret, getenv_fn, ctx, "MSI_SECRET");
     fill(&options->imds_authority_host, getenv_fn, ctx, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
+    fill(&options->token_credentials, getenv_fn, ctx, "AZURE_TOKEN_CREDENTIALS");
 }
 
 const char *auth_kind_name(auth_kind kind)
@@ -154,11 +157,18 @@ static auth_status build(const auth_chain_options *options, auth_kind kind,
         return auth_client_secret_credential_new(options->tenant_id, options->client_id,
                                                  options->client_secret, &common, out_credential,
                                                  error);
-    case AUTH_KIND_CLIENT_CERTIFICATE:
-        return auth_client_certificate_credential_new(
-            options->tenant_id, options->client_id, options->certificate_path,
-            options->certificate_password, options->assertion_algorithm, &common, out_credential,
-            error);
+    case AUTH_KIND_CLIENT_CERTIFICATE: {
+        auth_certificate_options cert;
+        auth_certificate_options_default(&cert);
+        cert.password = options->certificate_password;
+        cert.algorithm = options->assertion_algorithm;
+        cert.send_certificate_chain = set(options->send_certificate_chain) &&
+                                      (strcasecmp(options->send_certificate_chain, "true") == 0 ||
+                                       strcmp(options->send_certificate_chain, "1") == 0);
+        return auth_client_certificate_credential_new(options->tenant_id, options->client_id,
+                                                      options->certificate_path, &cert, &common,
+                                                      out_credential, error);
+    }
     case AUTH_KIND_WORKLOAD_IDENTITY:
         return auth_workload_identity_credential_new(options->tenant_id, options->client_id,
                                                      options->federated_token_file, &common,
@@ -190,6 +200,41 @@ static auth_status build(const auth_chain_options *options, auth_kind kind,
                           "unknown credential kind %d", (int)kind);
 }
 
+/* AZURE_TOKEN_CREDENTIALS narrows the chain the way azure-identity does: "prod" keeps every
+ * credential here (there are no developer ones), a credential name keeps only its kinds. */
+static auth_status narrow(const char *value, bool allowed[6], auth_error *error)
+{
+    static const struct {
+        const char *name;
+        bool allowed[6];
+    } choices[] = {
+        {"prod", {true, true, true, true, true, true}},
+        {"EnvironmentCredential", {true, true, false, false, false, false}},
+        {"WorkloadIdentityCredential", {false, false, true, false, false, false}},
+        {"ManagedIdentityCredential", {false, false, false, true, true, true}},
+    };
+    for (size_t i = 0; i < 6; i++)
+        allowed[i] = true;
+    if (!set(value))
+        return AUTH_OK;
+    for (size_t c = 0; c < sizeof(choices) / sizeof(choices[0]); c++) {
+        if (strcasecmp(value, choices[c].name) == 0) {
+            memcpy(allowed, choices[c].allowed, sizeof(choices[c].allowed));
+            return AUTH_OK;
+        }
+    }
+    if (strcasecmp(value, "dev") == 0)
+        return auth_error_set(error, AUTH_INVALID_ARGUMENT, "", 0, NULL, NULL,
+                              "AZURE_TOKEN_CREDENTIALS=dev selects developer tools (Azure CLI, "
+                              "Visual Studio Code, …), which hubagent does not use; unset it or "
+                              "use prod");
+    return auth_error_set(error, AUTH_INVALID_ARGUMENT, "", 0, NULL, NULL,
+                          "AZURE_TOKEN_CREDENTIALS=\"%.60s\" is not one of prod, "
+                          "EnvironmentCredential, WorkloadIdentityCredential, "
+                          "ManagedIdentityCredential",
+                          value);
+}
+
 auth_status auth_chain_new(const auth_chain_options *options, auth_credential **out_credential,
                            char **out_explanation, auth_error *error)
 {
@@ -217,10 +262,19 @@ auth_status auth_chain_new(const auth_chain_options *options, auth_credential **
             o->msi_secret, "MSI_SECRET");
     /* IMDS needs no setting: it is the last resort on any Azure VM. */
 
+    bool allowed[6];
+    auth_status narrowed =
+        narrow(o->kind == AUTH_KIND_AUTO ? o->token_credentials : NULL, allowed, error);
+    if (narrowed != AUTH_OK) {
+        if (out_explanation)
+            *out_explanation = strdup(error ? error->message : "");
+        return narrowed;
+    }
     size_t count = sizeof(list) / sizeof(list[0]);
     size_t chosen = count;
     for (size_t i = 0; i < count; i++) {
-        if (o->kind == AUTH_KIND_AUTO ? list[i].missing[0] == '\0' : list[i].kind == o->kind) {
+        if (o->kind == AUTH_KIND_AUTO ? allowed[i] && list[i].missing[0] == '\0'
+                                      : list[i].kind == o->kind) {
             chosen = i;
             break;
         }
@@ -229,12 +283,17 @@ auth_status auth_chain_new(const auth_chain_options *options, auth_credential **
     char *text = strdup("");
     if (o->kind == AUTH_KIND_AUTO)
         append(&text, &len, "Credential chain (the first fully configured one is used):\n");
+    if (o->kind == AUTH_KIND_AUTO && set(o->token_credentials))
+        append(&text, &len, "  AZURE_TOKEN_CREDENTIALS=%s narrows it.\n", o->token_credentials);
     else
         append(&text, &len, "Credential kind forced to %s by configuration.\n",
                auth_kind_name(o->kind));
     for (size_t i = 0; i < count; i++) {
         const char *mark = i == chosen ? "->" : "  ";
-        if (i < chosen && o->kind == AUTH_KIND_AUTO)
+        if (o->kind == AUTH_KIND_AUTO && !allowed[i])
+            append(&text, &len, "  %s %zu. %s: excluded by AZURE_TOKEN_CREDENTIALS\n", mark, i + 1,
+                   list[i].label);
+        else if (i < chosen && o->kind == AUTH_KIND_AUTO)
             append(&text, &len, "  %s %zu. %s: skipped, not set: %s\n", mark, i + 1, list[i].label,
                    list[i].missing);
         else if (i == chosen && list[i].kind == AUTH_KIND_IMDS)
@@ -258,7 +317,12 @@ auth_status auth_chain_new(const auth_chain_options *options, auth_credential **
                o->client_id);
 
     auth_status status;
-    if (chosen == count)
+    if (chosen == count && o->kind == AUTH_KIND_AUTO)
+        status = auth_error_set(error, AUTH_UNAVAILABLE, "", 0, NULL, NULL,
+                                "no credential allowed by AZURE_TOKEN_CREDENTIALS=%.60s is "
+                                "configured",
+                                o->token_credentials);
+    else if (chosen == count)
         status = auth_error_set(error, AUTH_INVALID_ARGUMENT, "", 0, NULL, NULL,
                                 "unknown credential kind %d", (int)o->kind);
     else

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* azure-identity's IMDS connect timeout */
+#define AUTH_IMDS_CONNECT_TIMEOUT_MS 2000
+
 typedef struct auth_imds_credential {
     auth_credential base;
     char *endpoint;
@@ -71,6 +74,9 @@ auth_status auth_managed_identity_fetch(auth_credential *credential, auth_retry_
         .headers = headers,
         .ca_bundle = credential->options.ca_bundle,
         .timeout_ms = credential->options.timeout_ms,
+        /* IMDS is link-local: on Azure the connect is immediate; elsewhere the address may
+         * swallow packets, and waiting longer only delays "no managed identity here". */
+        .connect_timeout_ms = policy == AUTH_RETRY_IMDS ? AUTH_IMDS_CONNECT_TIMEOUT_MS : 0,
     };
     auth_http_response response = {.retry_after = -1};
     auth_status status =

@@ -21,6 +21,8 @@ static auth_http_failure arm_send(void *ctx, const auth_http_request *request,
         options.connect_timeout_ms = request->timeout_ms;
         options.total_timeout_ms = request->timeout_ms;
     }
+    if (request->connect_timeout_ms > 0)
+        options.connect_timeout_ms = request->connect_timeout_ms;
     arm_error error;
     arm_error_init(&error);
     arm_http_client *client = NULL;
@@ -77,7 +79,9 @@ static auth_http_failure arm_send(void *ctx, const auth_http_request *request,
         }
     } else {
         snprintf(detail, detail_len, "%s", error.message);
-        if (status == ARM_ERR_TIMEOUT)
+        if (status == ARM_ERR_TIMEOUT && !response.request_sent)
+            failure = AUTH_HTTP_CONNECT; /* nothing answered the connect: nobody is there */
+        else if (status == ARM_ERR_TIMEOUT)
             failure = AUTH_HTTP_TIMEOUT;
         else if (strstr(error.message, "SSL") || strstr(error.message, "certificate"))
             failure = AUTH_HTTP_TLS; /* a trust problem does not fix itself by retrying */

@@ -33,14 +33,14 @@ static void requests_json(mock_server *server, const mock_request *request, mock
         if (filter != NULL && strcmp(filter, e->route) != 0)
             continue;
         total++;
-        json_array_append_new(list, json_pack("{s:f, s:s, s:s, s:s, s:i, s:s?}", "time", e->time,
-                                              "method", e->method, "path", e->path, "route",
-                                              e->route, "status", (int)e->status, "principal",
-                                              e->principal));
+        json_array_append_new(
+            list, json_pack("{s:f, s:s, s:s, s:s, s:i, s:s?, s:s?}", "time", e->time, "method",
+                            e->method, "path", e->path, "route", e->route, "status", (int)e->status,
+                            "principal", e->principal, "api_version", e->api_version));
     }
-    mock_reply_json(reply, 200,
-                    json_pack("{s:i, s:o, s:o}", "total", (int)total, "counts", counts, "requests",
-                              list));
+    mock_reply_json(
+        reply, 200,
+        json_pack("{s:i, s:o, s:o}", "total", (int)total, "counts", counts, "requests", list));
 }
 
 static void reset(mock_server *server, mock_reply *reply)
@@ -154,8 +154,8 @@ void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *r
         } else {
             if (put)
                 server->token_lifetime_s = (long)json_integer_value(lifetime);
-            mock_reply_json(reply, 200, json_pack("{s:i}", "lifetime_s",
-                                                  (int)server->token_lifetime_s));
+            mock_reply_json(reply, 200,
+                            json_pack("{s:i}", "lifetime_s", (int)server->token_lifetime_s));
         }
         json_decref(body);
     } else if (strcmp(path, "/admin/clock") == 0 && (get || put)) {
@@ -169,9 +169,9 @@ void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *r
         } else {
             if (put)
                 server->clock_offset += json_number_value(advance);
-            mock_reply_json(reply, 200,
-                            json_pack("{s:f, s:f}", "now", mock_now(server), "offset_s",
-                                      server->clock_offset));
+            mock_reply_json(
+                reply, 200,
+                json_pack("{s:f, s:f}", "now", mock_now(server), "offset_s", server->clock_offset));
         }
         json_decref(body);
     } else {

@@ -33,7 +33,7 @@ static const char *exports_route(const char *method, const char *rest)
         return strcmp(method, "POST") == 0 ? "exports.run" : "exports.unknown";
     if (strcasecmp(tail, "/runHistory") == 0)
         return strcmp(method, "GET") == 0 ? "exports.runHistory" : "exports.unknown";
-    return "exports.unknown";
+    return "arm.unknown";
 }
 
 static bool ends_with(const char *text, const char *suffix)
@@ -124,7 +124,7 @@ static const mock_principal *authenticate(mock_server *server, mock_request *req
     json_t *exp = json_object_get(jwt.claims, "exp");
     json_t *nbf = json_object_get(jwt.claims, "nbf");
     double now = mock_now(server);
-    if (kid == NULL || strcmp(kid, server->keys.kid) != 0 ||
+    if (!mock_signing_wait(server) || kid == NULL || strcmp(kid, server->keys.kid) != 0 ||
         !mock_jwt_verify(&jwt, server->keys.signing_key)) {
         unauthorized(reply, "InvalidAuthenticationToken",
                      "The access token is invalid: signature validation failed.");
@@ -236,6 +236,12 @@ void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *rep
         return;
     }
     const char *rest = cost + strlen(COST_PROVIDER);
+    if (strcmp(request->route, "arm.unknown") == 0 && strncasecmp(rest, "exports/", 8) == 0) {
+        mock_reply_arm_error(reply, 404, "NotFound",
+                             "No HTTP resource was found that matches the request URI '%s'.",
+                             request->path);
+        return;
+    }
     if (strncasecmp(rest, "exports", 7) != 0 || (rest[7] != '\0' && rest[7] != '/')) {
         mock_reply_arm_error(reply, 404, "InvalidResourceType",
                              "The resource type '%.*s' could not be found in the namespace "

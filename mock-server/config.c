@@ -29,7 +29,7 @@ void mock_error_set(mock_error *error, const char *format, ...)
     va_end(args);
 }
 
-static char *lower_dup(const char *text)
+char *mock_lower_dup(const char *text)
 {
     char *out = strdup(text);
     for (char *p = out; p != NULL && *p; p++)
@@ -38,8 +38,8 @@ static char *lower_dup(const char *text)
 }
 
 /* Reads an optional string member; false (with a message) when present but not a string. */
-static bool get_string(json_t *object, const char *key, const char *where, char **out,
-                       bool required, mock_error *error)
+bool mock_json_string(json_t *object, const char *key, const char *where, char **out, bool required,
+                      mock_error *error)
 {
     json_t *value = json_object_get(object, key);
     *out = NULL;
@@ -53,6 +53,28 @@ static bool get_string(json_t *object, const char *key, const char *where, char 
         return false;
     }
     *out = strdup(json_string_value(value));
+    return true;
+}
+
+bool mock_json_known_keys(json_t *object, const char *where, const char *known, mock_error *error)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(object, key, value)
+    {
+        /* known is a space-separated list; a typo must not be silently ignored. */
+        size_t len = strlen(key);
+        bool found = false;
+        for (const char *p = known; *p && !found;) {
+            size_t word = strcspn(p, " ");
+            found = word == len && strncmp(p, key, len) == 0;
+            p += word + (p[word] == ' ');
+        }
+        if (!found) {
+            mock_error_set(error, "%s: unknown key '%s' (known: %s)", where, key, known);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -90,36 +112,7 @@ static X509 *load_certificate(const char *config_path, const char *value)
     return cert;
 }
 
-static mock_scope *add_scope(mock_config *config, const char *id, mock_scope_type type,
-                             const char *display, const char *tenant, const char *agreement)
-{
-    mock_scope *grown = realloc(config->scopes, (config->scope_count + 1) * sizeof *grown);
-    if (grown == NULL)
-        return NULL;
-    config->scopes = grown;
-    mock_scope *scope = &grown[config->scope_count++];
-    memset(scope, 0, sizeof *scope);
-    char slashed[1100];
-    mock_format(slashed, sizeof slashed, "%s%s", id[0] == '/' ? "" : "/", id);
-    id = slashed;
-    scope->id = strdup(id);
-    scope->lower = lower_dup(id);
-    const char *slash = strrchr(id, '/');
-    scope->name = strdup(slash ? slash + 1 : id);
-    scope->display_name = strdup(display ? display : scope->name);
-    scope->tenant = tenant ? strdup(tenant) : NULL;
-    scope->agreement = agreement ? strdup(agreement) : NULL;
-    scope->type = type;
-    return scope;
-}
-
-static void set_parent(mock_scope *scope, int slot, const char *parent_id)
-{
-    if (parent_id != NULL)
-        scope->parents[slot] = lower_dup(parent_id);
-}
-
-static const char *first_tenant(const mock_config *config)
+const char *mock_config_first_tenant(const mock_config *config)
 {
     return config->tenant_count > 0 ? config->tenants[0] : NULL;
 }
@@ -133,21 +126,30 @@ static bool parse_principals(mock_config *config, json_t *array, mock_error *err
     {
         char where[64];
         mock_format(where, sizeof where, "principals[%zu]", i);
+        if (!mock_json_known_keys(item, where,
+                                  "name type client_id object_id tenant resource_id secrets "
+                                  "certificates",
+                                  error))
+            return false;
         mock_principal *p = &config->principals[config->principal_count++];
         char *kind = NULL, *tenant = NULL;
-        if (!json_is_object(item) || !get_string(item, "name", where, &p->name, false, error) ||
-            !get_string(item, "client_id", where, &p->client_id, true, error) ||
-            !get_string(item, "object_id", where, &p->object_id, true, error) ||
-            !get_string(item, "tenant", where, &tenant, false, error) ||
-            !get_string(item, "resource_id", where, &p->resource_id, false, error) ||
-            !get_string(item, "type", where, &kind, false, error)) {
+        if (!json_is_object(item) ||
+            !mock_json_string(item, "name", where, &p->name, false, error) ||
+            !mock_json_string(item, "client_id", where, &p->client_id, true, error) ||
+            !mock_json_string(item, "object_id", where, &p->object_id, true, error) ||
+            !mock_json_string(item, "tenant", where, &tenant, false, error) ||
+            !mock_json_string(item, "resource_id", where, &p->resource_id, false, error) ||
+            !mock_json_string(item, "type", where, &kind, false, error)) {
             if (!json_is_object(item))
                 mock_error_set(error, "%s: expected an object", where);
             free(kind);
             free(tenant);
             return false;
         }
-        p->tenant = tenant ? tenant : (first_tenant(config) ? strdup(first_tenant(config)) : NULL);
+        p->tenant =
+            tenant ? tenant
+                   : (mock_config_first_tenant(config) ? strdup(mock_config_first_tenant(config))
+                                                       : NULL);
         if (kind == NULL || strcmp(kind, "ServicePrincipal") == 0) {
             p->kind = MOCK_PRINCIPAL_SERVICE;
         } else if (strcmp(kind, "SystemAssigned") == 0) {
@@ -199,227 +201,6 @@ static bool parse_principals(mock_config *config, json_t *array, mock_error *err
     return true;
 }
 
-/* Billing accounts with their departments / enrollment accounts (EA), billing profiles /
- * invoice sections (MCA) and customers (MPA). */
-static bool parse_billing(mock_config *config, json_t *array, mock_error *error)
-{
-    size_t i;
-    json_t *ba;
-    json_array_foreach(array, i, ba)
-    {
-        char where[64], id[1024];
-        mock_format(where, sizeof where, "billing_accounts[%zu]", i);
-        char *name = NULL, *agreement = NULL, *display = NULL, *tenant = NULL;
-        bool ok = get_string(ba, "id", where, &name, true, error) &&
-                  get_string(ba, "agreement", where, &agreement, true, error) &&
-                  get_string(ba, "display_name", where, &display, false, error) &&
-                  get_string(ba, "tenant", where, &tenant, false, error);
-        if (ok && strcmp(agreement, "EA") != 0 && strcmp(agreement, "MCA") != 0 &&
-            strcmp(agreement, "MPA") != 0 && strcmp(agreement, "MOSP") != 0) {
-            mock_error_set(error, "%s.agreement: '%s' is not one of EA, MCA, MPA, MOSP", where,
-                           agreement);
-            ok = false;
-        }
-        const char *t = tenant ? tenant : first_tenant(config);
-        char base[1024];
-        if (ok) {
-            mock_format(base, sizeof base, "/providers/Microsoft.Billing/billingAccounts/%s", name);
-            ok = add_scope(config, base, MOCK_SCOPE_BILLING_ACCOUNT, display, t, agreement) != NULL;
-        }
-        json_t *dept;
-        size_t j;
-        json_array_foreach(json_object_get(ba, "departments"), j, dept)
-        {
-            if (!ok || !json_is_object(dept) || !json_is_string(json_object_get(dept, "id"))) {
-                mock_error_set(error, "%s.departments[%zu]: expected an object with an id", where,
-                               j);
-                ok = false;
-                break;
-            }
-            char dept_id[1024];
-            mock_format(dept_id, sizeof dept_id, "%s/departments/%s", base,
-                     json_string_value(json_object_get(dept, "id")));
-            mock_scope *s = add_scope(config, dept_id, MOCK_SCOPE_DEPARTMENT,
-                                      json_string_value(json_object_get(dept, "display_name")), t,
-                                      agreement);
-            set_parent(s, 0, base);
-            size_t k;
-            json_t *ea;
-            json_array_foreach(json_object_get(dept, "enrollment_accounts"), k, ea)
-            {
-                mock_format(id, sizeof id, "%s/enrollmentAccounts/%s", base, json_string_value(ea));
-                if (json_is_string(ea))
-                    set_parent(add_scope(config, id, MOCK_SCOPE_ENROLLMENT_ACCOUNT, NULL, t,
-                                         agreement),
-                               0, dept_id);
-            }
-        }
-        json_t *value;
-        json_array_foreach(json_object_get(ba, "enrollment_accounts"), j, value)
-        {
-            if (ok && json_is_string(value)) {
-                mock_format(id, sizeof id, "%s/enrollmentAccounts/%s", base, json_string_value(value));
-                set_parent(add_scope(config, id, MOCK_SCOPE_ENROLLMENT_ACCOUNT, NULL, t, agreement),
-                           0, base);
-            }
-        }
-        json_t *bp;
-        json_array_foreach(json_object_get(ba, "billing_profiles"), j, bp)
-        {
-            if (!ok || !json_is_object(bp) || !json_is_string(json_object_get(bp, "id"))) {
-                mock_error_set(error, "%s.billing_profiles[%zu]: expected an object with an id",
-                               where, j);
-                ok = false;
-                break;
-            }
-            char bp_id[1024];
-            mock_format(bp_id, sizeof bp_id, "%s/billingProfiles/%s", base,
-                     json_string_value(json_object_get(bp, "id")));
-            set_parent(add_scope(config, bp_id, MOCK_SCOPE_BILLING_PROFILE,
-                                 json_string_value(json_object_get(bp, "display_name")), t,
-                                 agreement),
-                       0, base);
-            size_t k;
-            json_t *section;
-            json_array_foreach(json_object_get(bp, "invoice_sections"), k, section)
-            {
-                mock_format(id, sizeof id, "%s/invoiceSections/%s", bp_id,
-                         json_string_value(section));
-                if (json_is_string(section))
-                    set_parent(
-                        add_scope(config, id, MOCK_SCOPE_INVOICE_SECTION, NULL, t, agreement), 0,
-                        bp_id);
-            }
-        }
-        json_array_foreach(json_object_get(ba, "customers"), j, value)
-        {
-            if (ok && json_is_string(value)) {
-                mock_format(id, sizeof id, "%s/customers/%s", base, json_string_value(value));
-                set_parent(add_scope(config, id, MOCK_SCOPE_CUSTOMER, NULL, t, agreement), 0, base);
-            }
-        }
-        free(name);
-        free(agreement);
-        free(display);
-        free(tenant);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-static bool parse_management_groups(mock_config *config, json_t *array, mock_error *error)
-{
-    size_t i;
-    json_t *mg;
-    json_array_foreach(array, i, mg)
-    {
-        char where[64], id[1024], parent[1024];
-        mock_format(where, sizeof where, "management_groups[%zu]", i);
-        char *name = NULL, *display = NULL, *parent_name = NULL, *tenant = NULL;
-        bool ok = get_string(mg, "id", where, &name, true, error) &&
-                  get_string(mg, "display_name", where, &display, false, error) &&
-                  get_string(mg, "parent", where, &parent_name, false, error) &&
-                  get_string(mg, "tenant", where, &tenant, false, error);
-        if (ok) {
-            mock_format(id, sizeof id, "/providers/Microsoft.Management/managementGroups/%s", name);
-            mock_scope *s = add_scope(config, id, MOCK_SCOPE_MANAGEMENT_GROUP, display,
-                                      tenant ? tenant : first_tenant(config), NULL);
-            if (parent_name != NULL) {
-                mock_format(parent, sizeof parent,
-                         "/providers/Microsoft.Management/managementGroups/%s", parent_name);
-                set_parent(s, 0, parent);
-            }
-        }
-        free(name);
-        free(display);
-        free(parent_name);
-        free(tenant);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-/* The most specific billing scope a subscription is billed under. */
-static void billing_parent(json_t *sub, char *out, size_t size)
-{
-    const char *ba = json_string_value(json_object_get(sub, "billing_account"));
-    const char *keys[] = {"invoice_section", "enrollment_account", "department", "customer"};
-    const char *segments[] = {"invoiceSections", "enrollmentAccounts", "departments", "customers"};
-    out[0] = '\0';
-    if (ba == NULL)
-        return;
-    int n = mock_format(out, size, "/providers/Microsoft.Billing/billingAccounts/%s", ba);
-    const char *bp = json_string_value(json_object_get(sub, "billing_profile"));
-    if (bp != NULL)
-        n += mock_format(out + n, size - (size_t)n, "/billingProfiles/%s", bp);
-    for (int k = 0; k < 4; k++) {
-        const char *v = json_string_value(json_object_get(sub, keys[k]));
-        if (v != NULL && !(k == 0 && bp == NULL)) {
-            mock_format(out + n, size - (size_t)n, "/%s/%s", segments[k], v);
-            return;
-        }
-    }
-}
-
-static bool parse_subscriptions(mock_config *config, json_t *array, mock_error *error)
-{
-    size_t i;
-    json_t *sub;
-    json_array_foreach(array, i, sub)
-    {
-        char where[64], id[1024], parent[1024];
-        mock_format(where, sizeof where, "subscriptions[%zu]", i);
-        char *name = NULL, *display = NULL, *tenant = NULL, *mg = NULL;
-        bool ok = get_string(sub, "id", where, &name, true, error) &&
-                  get_string(sub, "display_name", where, &display, false, error) &&
-                  get_string(sub, "tenant", where, &tenant, false, error) &&
-                  get_string(sub, "management_group", where, &mg, false, error);
-        if (ok) {
-            mock_format(id, sizeof id, "/subscriptions/%s", name);
-            billing_parent(sub, parent, sizeof parent);
-            const mock_scope *billing = parent[0] ? mock_config_find_scope(config, parent) : NULL;
-            if (parent[0] != '\0' && billing == NULL) {
-                mock_error_set(error, "%s: billing scope %s is not configured", where, parent);
-                ok = false;
-            }
-            char *agreement = billing && billing->agreement ? strdup(billing->agreement) : NULL;
-            mock_scope *s = ok ? add_scope(config, id, MOCK_SCOPE_SUBSCRIPTION, display,
-                                           tenant ? tenant : first_tenant(config), agreement)
-                               : NULL;
-            if (s != NULL && parent[0] != '\0')
-                set_parent(s, 1, parent);
-            if (s != NULL && mg != NULL) {
-                mock_format(parent, sizeof parent,
-                         "/providers/Microsoft.Management/managementGroups/%s", mg);
-                set_parent(s, 0, parent);
-            }
-            size_t j;
-            json_t *rg;
-            json_array_foreach(json_object_get(sub, "resource_groups"), j, rg)
-            {
-                if (ok && json_is_string(rg)) {
-                    mock_format(parent, sizeof parent, "%s/resourceGroups/%s", id,
-                             json_string_value(rg));
-                    mock_scope *r = add_scope(config, parent, MOCK_SCOPE_RESOURCE_GROUP, NULL,
-                                              tenant ? tenant : first_tenant(config),
-                                              agreement);
-                    set_parent(r, 0, id);
-                }
-            }
-            free(agreement);
-        }
-        free(name);
-        free(display);
-        free(tenant);
-        free(mg);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 static bool parse_bucket(json_t *json, const char *key, mock_bucket_config *out, mock_error *error)
 {
     json_t *b = json_object_get(json, key);
@@ -427,6 +208,8 @@ static bool parse_bucket(json_t *json, const char *key, mock_bucket_config *out,
         return true;
     char where[64];
     mock_format(where, sizeof where, "throttling.%s", key);
+    if (!mock_json_known_keys(b, where, "capacity refill_per_second", error))
+        return false;
     return get_number(b, "capacity", where, &out->capacity, error) &&
            get_number(b, "refill_per_second", where, &out->refill_per_second, error);
 }
@@ -435,6 +218,13 @@ mock_status mock_throttle_parse(json_t *json, mock_throttle_config *t, mock_erro
 {
     if (json == NULL)
         return MOCK_OK;
+    if (!json_is_object(json)) {
+        mock_error_set(error, "throttling: expected an object");
+        return MOCK_ERROR_CONFIG;
+    }
+    if (!mock_json_known_keys(json, "throttling",
+                              "enabled scope_client client tenant arm_reads arm_writes", error))
+        return MOCK_ERROR_CONFIG;
     json_t *enabled = json_object_get(json, "enabled");
     if (enabled != NULL)
         t->enabled = json_is_true(enabled);
@@ -450,6 +240,13 @@ mock_status mock_runs_parse(json_t *json, mock_run_config *r, mock_error *error)
 {
     if (json == NULL)
         return MOCK_OK;
+    if (!json_is_object(json)) {
+        mock_error_set(error, "runs: expected an object");
+        return MOCK_ERROR_CONFIG;
+    }
+    if (!mock_json_known_keys(json, "runs",
+                              "queued_ms in_progress_ms outcome rows max_rows_per_file", error))
+        return MOCK_ERROR_CONFIG;
     double queued = (double)r->queued_ms, progress = (double)r->in_progress_ms;
     double rows = (double)r->rows, per_file = (double)r->max_rows_per_file;
     if (!get_number(json, "queued_ms", "runs", &queued, error) ||
@@ -529,6 +326,12 @@ mock_status mock_config_load(const char *path, mock_config *out, mock_error *err
 
 static bool parse_root(mock_config *config, json_t *root, mock_error *error)
 {
+    if (!mock_json_known_keys(root, "top level",
+                              "tenants principals role_assignments billing_accounts "
+                              "management_groups subscriptions storage_accounts token_lifetime_s "
+                              "identity_header msi_secret runs throttling faults seed",
+                              error))
+        return false;
     json_t *tenants = json_object_get(root, "tenants");
     if (!json_is_array(tenants) || json_array_size(tenants) == 0) {
         mock_error_set(error, "tenants: expected a non-empty array of tenant ids");
@@ -548,9 +351,7 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
         config->tenants[config->tenant_count++] = strdup(id);
     }
     if (!parse_principals(config, json_object_get(root, "principals"), error) ||
-        !parse_billing(config, json_object_get(root, "billing_accounts"), error) ||
-        !parse_management_groups(config, json_object_get(root, "management_groups"), error) ||
-        !parse_subscriptions(config, json_object_get(root, "subscriptions"), error))
+        !mock_config_parse_scopes(config, root, error))
         return false;
     json_t *storage = json_object_get(root, "storage_accounts");
     config->storage = calloc(json_array_size(storage) + 1, sizeof *config->storage);
@@ -558,11 +359,13 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
     {
         char where[64];
         mock_format(where, sizeof where, "storage_accounts[%zu]", i);
+        if (!mock_json_known_keys(item, where, "resource_id endpoint account key", error))
+            return false;
         mock_storage_account *s = &config->storage[config->storage_count++];
-        if (!get_string(item, "resource_id", where, &s->resource_id, true, error) ||
-            !get_string(item, "endpoint", where, &s->endpoint, false, error) ||
-            !get_string(item, "account", where, &s->account, false, error) ||
-            !get_string(item, "key", where, &s->key, false, error))
+        if (!mock_json_string(item, "resource_id", where, &s->resource_id, true, error) ||
+            !mock_json_string(item, "endpoint", where, &s->endpoint, false, error) ||
+            !mock_json_string(item, "account", where, &s->account, false, error) ||
+            !mock_json_string(item, "key", where, &s->key, false, error))
             return false;
         /* The account is a scope too: MI exports need roleAssignments/write on it. */
         char parent[1024];
@@ -573,11 +376,12 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
         const mock_scope *owner = mock_config_find_scope(config, parent);
         /* Copies: add_scope may move the scope array. */
         char *owner_id = owner ? strdup(owner->id) : NULL;
-        char *tenant = strdup(owner && owner->tenant ? owner->tenant : first_tenant(config));
-        mock_scope *scope =
-            add_scope(config, s->resource_id, MOCK_SCOPE_STORAGE_ACCOUNT, NULL, tenant, NULL);
+        char *tenant =
+            strdup(owner && owner->tenant ? owner->tenant : mock_config_first_tenant(config));
+        mock_scope *scope = mock_config_add_scope(config, s->resource_id,
+                                                  MOCK_SCOPE_STORAGE_ACCOUNT, NULL, tenant, NULL);
         if (scope != NULL && owner_id != NULL)
-            set_parent(scope, 0, owner_id);
+            mock_config_set_parent(scope, 0, owner_id);
         free(owner_id);
         free(tenant);
     }
@@ -587,10 +391,12 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
     {
         char where[64];
         mock_format(where, sizeof where, "role_assignments[%zu]", i);
+        if (!mock_json_known_keys(item, where, "principal role scope", error))
+            return false;
         char *principal = NULL, *role = NULL, *scope = NULL;
-        bool ok = get_string(item, "principal", where, &principal, true, error) &&
-                  get_string(item, "role", where, &role, true, error) &&
-                  get_string(item, "scope", where, &scope, true, error);
+        bool ok = mock_json_string(item, "principal", where, &principal, true, error) &&
+                  mock_json_string(item, "role", where, &role, true, error) &&
+                  mock_json_string(item, "scope", where, &scope, true, error);
         const mock_principal *p = NULL;
         if (ok) {
             p = mock_config_find_principal(config, principal);
@@ -625,9 +431,9 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
         return false;
     config->token_lifetime_s = lifetime < 1 ? 1 : (long)lifetime;
     config->seed = (unsigned)seed;
-    if (!get_string(root, "identity_header", "top level", &config->identity_header, false,
-                    error) ||
-        !get_string(root, "msi_secret", "top level", &config->msi_secret, false, error))
+    if (!mock_json_string(root, "identity_header", "top level", &config->identity_header, false,
+                          error) ||
+        !mock_json_string(root, "msi_secret", "top level", &config->msi_secret, false, error))
         return false;
     if (config->identity_header == NULL)
         config->identity_header = strdup("mock-identity-header");

@@ -236,9 +236,8 @@ mock_status mock_keys_generate(mock_keys *out, mock_error *error)
     /* EC keys for TLS: generating them is instant, unlike RSA. */
     out->ca_key = EVP_EC_gen("P-256");
     EVP_PKEY *server_key = EVP_EC_gen("P-256");
-    out->signing_key = EVP_RSA_gen(2048);
     X509 *server_cert = NULL;
-    if (out->ca_key != NULL && server_key != NULL && out->signing_key != NULL) {
+    if (out->ca_key != NULL && server_key != NULL) {
         out->ca_cert = make_cert(out->ca_key, "hubagent-mock CA", NULL, NULL, true);
         if (out->ca_cert != NULL)
             server_cert = make_cert(server_key, "localhost", out->ca_cert, out->ca_key, false);
@@ -247,27 +246,44 @@ mock_status mock_keys_generate(mock_keys *out, mock_error *error)
         out->ca_pem = cert_pem(out->ca_cert);
         out->server_cert_pem = cert_pem(server_cert);
         out->server_key_pem = key_pem(server_key);
-        out->jwk_n = bn_param_b64(out->signing_key, OSSL_PKEY_PARAM_RSA_N);
-        out->jwk_e = bn_param_b64(out->signing_key, OSSL_PKEY_PARAM_RSA_E);
-        unsigned char digest[32];
-        unsigned int len = 0;
-        unsigned char *der = NULL;
-        int der_len = i2d_PUBKEY(out->signing_key, &der);
-        if (der_len > 0 && EVP_Digest(der, (size_t)der_len, digest, &len, EVP_sha1(), NULL) == 1)
-            out->kid = mock_b64url_encode(digest, len);
-        OPENSSL_free(der);
     }
     X509_free(server_cert);
     EVP_PKEY_free(server_key);
-    if (out->ca_pem == NULL || out->server_cert_pem == NULL || out->server_key_pem == NULL ||
-        out->jwk_n == NULL || out->jwk_e == NULL || out->kid == NULL) {
+    if (out->ca_pem == NULL || out->server_cert_pem == NULL || out->server_key_pem == NULL) {
         unsigned long code = ERR_get_error();
-        mock_error_set(error, "generating the CA, server certificate or signing key failed: %s",
+        mock_error_set(error, "generating the CA or the server certificate failed: %s",
                        code ? ERR_reason_error_string(code) : "out of memory");
         mock_keys_dispose(out);
         return MOCK_ERROR_CRYPTO;
     }
     return MOCK_OK;
+}
+
+bool mock_signing_key_generate(mock_keys *out)
+{
+    EVP_PKEY *key = EVP_RSA_gen(2048);
+    char *n = key ? bn_param_b64(key, OSSL_PKEY_PARAM_RSA_N) : NULL;
+    char *e = key ? bn_param_b64(key, OSSL_PKEY_PARAM_RSA_E) : NULL;
+    char *kid = NULL;
+    unsigned char digest[32];
+    unsigned int len = 0;
+    unsigned char *der = NULL;
+    int der_len = key ? i2d_PUBKEY(key, &der) : 0;
+    if (der_len > 0 && EVP_Digest(der, (size_t)der_len, digest, &len, EVP_sha1(), NULL) == 1)
+        kid = mock_b64url_encode(digest, len);
+    OPENSSL_free(der);
+    if (n == NULL || e == NULL || kid == NULL) {
+        EVP_PKEY_free(key);
+        free(n);
+        free(e);
+        free(kid);
+        return false;
+    }
+    out->signing_key = key;
+    out->jwk_n = n;
+    out->jwk_e = e;
+    out->kid = kid;
+    return true;
 }
 
 void mock_keys_dispose(mock_keys *keys)
@@ -300,8 +316,8 @@ static char *json_b64(json_t *json)
 
 char *mock_jwt_sign(EVP_PKEY *key, const char *kid, json_t *claims)
 {
-    json_t *header = json_pack("{s:s, s:s, s:s, s:s}", "typ", "JWT", "alg", "RS256", "kid", kid,
-                               "x5t", kid);
+    json_t *header =
+        json_pack("{s:s, s:s, s:s, s:s}", "typ", "JWT", "alg", "RS256", "kid", kid, "x5t", kid);
     char *h = json_b64(header);
     char *c = json_b64(claims);
     json_decref(header);

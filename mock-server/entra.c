@@ -36,9 +36,9 @@ bool mock_entra_owns(const char *path)
 const char *mock_audience_for(const char *resource)
 {
     static const char *known[] = {
-        "https://management.azure.com/", "https://management.azure.com",
+        "https://management.azure.com/",        "https://management.azure.com",
         "https://management.core.windows.net/", "https://management.core.windows.net",
-        "https://storage.azure.com/", "https://storage.azure.com",
+        "https://storage.azure.com/",           "https://storage.azure.com",
     };
     if (resource == NULL)
         return NULL;
@@ -52,6 +52,8 @@ const char *mock_audience_for(const char *resource)
 char *mock_token_issue(mock_server *server, const mock_principal *principal, const char *audience,
                        time_t *out_expires)
 {
+    if (!mock_signing_wait(server))
+        return NULL;
     time_t now = (time_t)mock_now(server);
     time_t exp = now + server->token_lifetime_s;
     char issuer[128];
@@ -99,8 +101,7 @@ static void aadsts(mock_reply *reply, unsigned status, const char *error, int co
     free(correlation);
 }
 
-static void discovery(const mock_request *request, mock_reply *reply, const char *tenant,
-                      bool adfs)
+static void discovery(const mock_request *request, mock_reply *reply, const char *tenant, bool adfs)
 {
     const char *host = mock_request_header(request, "Host");
     char base[256], issuer[384], token[384], authorize[384], jwks[384];
@@ -127,6 +128,10 @@ static void discovery(const mock_request *request, mock_reply *reply, const char
 
 static void jwks(mock_server *server, mock_reply *reply)
 {
+    if (!mock_signing_wait(server)) {
+        mock_reply_arm_error(reply, 500, "InternalServerError", "no signing key");
+        return;
+    }
     mock_reply_json(reply, 200,
                     json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s, s:s}]}", "keys", "kty", "RSA",
                               "use", "sig", "alg", "RS256", "kid", server->keys.kid, "x5t",
@@ -184,8 +189,8 @@ static bool check_assertion(mock_server *server, const mock_request *request,
     bool ok = false;
     double now = mock_now(server);
     json_t *aud = json_object_get(jwt.claims, "aud");
-    const char *aud_text = json_is_array(aud) ? json_string_value(json_array_get(aud, 0))
-                                              : json_string_value(aud);
+    const char *aud_text =
+        json_is_array(aud) ? json_string_value(json_array_get(aud, 0)) : json_string_value(aud);
     char v2[256], v1[256];
     snprintf(v2, sizeof v2, "/%s/v2.0", tenant);
     snprintf(v1, sizeof v1, "/%s/oauth2/token", tenant);
@@ -207,10 +212,9 @@ static bool check_assertion(mock_server *server, const mock_request *request,
                    json_string_value(json_object_get(jwt.header, "alg"))
                        ? json_string_value(json_object_get(jwt.header, "alg"))
                        : "missing");
-        } else if (aud_text == NULL ||
-                   (strcasecmp(path_of_url(aud_text), request->path) != 0 &&
-                    strcasecmp(path_of_url(aud_text), v2) != 0 &&
-                    strcasecmp(path_of_url(aud_text), v1) != 0)) {
+        } else if (aud_text == NULL || (strcasecmp(path_of_url(aud_text), request->path) != 0 &&
+                                        strcasecmp(path_of_url(aud_text), v2) != 0 &&
+                                        strcasecmp(path_of_url(aud_text), v1) != 0)) {
             aadsts(reply, 401, "invalid_client", 700027,
                    "Client assertion contains an invalid audience '%s'; expected this token "
                    "endpoint.",
@@ -257,7 +261,8 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
             *space = '\0';
         size_t len = strlen(wanted);
         if (len >= 9 && strcmp(wanted + len - 9, "/.default") == 0)
-            wanted[len - 9] = '\0'; /* "https://management.core.windows.net//.default" keeps a slash */
+            wanted[len - 9] =
+                '\0'; /* "https://management.core.windows.net//.default" keeps a slash */
     } else if (resource != NULL) {
         snprintf(wanted, sizeof wanted, "%s", resource);
     }
@@ -308,8 +313,8 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
         else
             reply->status = 1;
     } else if (assertion_type == NULL || strcmp(assertion_type, ASSERTION_TYPE) != 0) {
-        aadsts(reply, 400, "invalid_request", 700025,
-               "client_assertion_type must be '%s'.", ASSERTION_TYPE);
+        aadsts(reply, 400, "invalid_request", 700025, "client_assertion_type must be '%s'.",
+               ASSERTION_TYPE);
     } else if (check_assertion(server, request, principal, tenant_name, assertion, reply)) {
         reply->status = 1;
     }
@@ -318,7 +323,10 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
         char *access = mock_token_issue(server, principal, audience, &expires);
         request->principal = strdup(principal->object_id);
         long lifetime = server->token_lifetime_s;
-        if (v2) {
+        if (access == NULL) {
+            aadsts(reply, 500, "temporarily_unavailable", 50196,
+                   "The mock could not sign a token (no signing key).");
+        } else if (v2) {
             mock_reply_json(reply, 200,
                             json_pack("{s:s, s:i, s:i, s:s}", "token_type", "Bearer", "expires_in",
                                       (int)lifetime, "ext_expires_in", (int)lifetime,

@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mock_run_submit(mock_server *server, mock_export *export, const mock_principal *caller,
-                     const char *from, const char *to, const char *forced_status);
-
 static char *export_key(const mock_scope *scope, const char *name)
 {
     size_t len = strlen(scope->lower) + strlen(name) + 2;
@@ -88,20 +85,23 @@ static char *new_etag(void)
     return etag;
 }
 
-static void next_run_estimate(mock_server *server, json_t *props)
+/* The first occurrence of an active schedule at or after `after`; false when there is none
+ * (inactive, no recurrence, or past recurrencePeriod.to). */
+bool mock_schedule_next(json_t *props, time_t after, time_t *out)
 {
     json_t *schedule = json_object_get(props, "schedule");
     const char *status = json_string_value(json_object_get(schedule, "status"));
     const char *recurrence = json_string_value(json_object_get(schedule, "recurrence"));
     json_t *period = json_object_get(schedule, "recurrencePeriod");
-    time_t from, to = 0, now = (time_t)mock_now(server);
+    time_t from, to = 0;
     if (status == NULL || strcasecmp(status, "Active") != 0 || recurrence == NULL ||
+        strcmp(recurrence, "None") == 0 ||
         !mock_parse_time(json_string_value(json_object_get(period, "from")), &from))
-        return;
+        return false;
     bool bounded = mock_parse_time(json_string_value(json_object_get(period, "to")), &to);
     struct tm tm;
     gmtime_r(&from, &tm);
-    for (int guard = 0; from < now && guard < 100000; guard++) {
+    for (int guard = 0; from < after && guard < 100000; guard++) {
         if (strcasecmp(recurrence, "Daily") == 0)
             tm.tm_mday += 1;
         else if (strcasecmp(recurrence, "Weekly") == 0)
@@ -113,10 +113,34 @@ static void next_run_estimate(mock_server *server, json_t *props)
         from = timegm(&tm);
     }
     if (bounded && from > to)
+        return false;
+    *out = from;
+    return true;
+}
+
+static void next_run_estimate(mock_server *server, json_t *props)
+{
+    time_t next;
+    if (!mock_schedule_next(props, (time_t)mock_now(server), &next))
         return;
     char text[40];
-    mock_format_time(from, 0, false, text);
+    mock_format_time(next, 0, false, text);
     json_object_set_new(props, "nextRunTimeEstimate", json_string(text));
+}
+
+void mock_exports_schedule(mock_server *server)
+{
+    time_t now = (time_t)mock_now(server);
+    for (size_t i = 0; i < server->export_count; i++) {
+        mock_export *e = &server->exports[i];
+        json_t *props = json_object_get(e->body, "properties");
+        if (e->next_due == 0 || now < e->next_due)
+            continue;
+        /* Due: one Scheduled run by System; missed occurrences are not replayed. */
+        mock_run_submit(server, e, NULL, NULL, NULL, NULL);
+        if (!mock_schedule_next(props, now + 1, &e->next_due))
+            e->next_due = 0;
+    }
 }
 
 /* The export as ARM returns it; runs = 0 (none), 1 (last run) or 10 (last ten). */
@@ -179,8 +203,8 @@ static void put_export(mock_server *server, mock_request *request, mock_reply *r
         mock_reply_arm_error(reply, 400, "InvalidRequestContent",
                              "The request content was invalid and could not be deserialized: "
                              "'%s'.",
-                             body ? "expected a JSON object" : (request->body ? error.text
-                                                                              : "empty body"));
+                             body ? "expected a JSON object"
+                                  : (request->body ? error.text : "empty body"));
         json_decref(body);
         return;
     }
@@ -227,8 +251,8 @@ static void put_export(mock_server *server, mock_request *request, mock_reply *r
                             "destination"),
             "resourceId"));
         const mock_scope *storage = mock_config_find_scope(&server->config, storage_id);
-        if (storage == NULL || !mock_rbac_allows(server, caller->object_id, storage,
-                                                 "roleAssignments/write")) {
+        if (storage == NULL ||
+            !mock_rbac_allows(server, caller->object_id, storage, "roleAssignments/write")) {
             mock_reply_arm_error(reply, 401, "Unauthorized",
                                  "The user does not have authorization to perform "
                                  "'Microsoft.Authorization/roleAssignments/write' action on "
@@ -279,6 +303,10 @@ static void put_export(mock_server *server, mock_request *request, mock_reply *r
     existing->etag = new_etag();
     existing->api_version = strdup(api_version);
     existing->body = stored;
+    /* Computed now, not by the worker: a clock moved right after the PUT must not skip it. */
+    if (!mock_schedule_next(json_object_get(stored, "properties"), (time_t)mock_now(server),
+                            &existing->next_due))
+        existing->next_due = 0;
     mock_reply_json(reply, status, export_json(server, existing, 0));
 }
 
@@ -353,5 +381,9 @@ void mock_exports_handle(mock_server *server, mock_request *request, mock_reply 
         free(from);
         free(to);
         json_decref(body);
+    } else {
+        mock_reply_arm_error(reply, 404, "NotFound",
+                             "No HTTP resource was found that matches the request URI '%s'.",
+                             request->path);
     }
 }

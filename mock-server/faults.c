@@ -8,7 +8,8 @@
 
 static bool check_fault(json_t *fault, const char *where, mock_error *error)
 {
-    if (json_is_null(fault) || (json_is_string(fault) && strcmp(json_string_value(fault), "pass") == 0))
+    if (json_is_null(fault) ||
+        (json_is_string(fault) && strcmp(json_string_value(fault), "pass") == 0))
         return true;
     if (!json_is_object(fault)) {
         mock_error_set(error, "%s: expected a fault object, null or \"pass\"", where);
@@ -32,8 +33,8 @@ static bool check_fault(json_t *fault, const char *where, mock_error *error)
                        where);
         return false;
     }
-    const char *known[] = {"status", "retry_after", "reset", "reset_after", "delay_ms",
-                           "truncate", "malformed", "run_status"};
+    const char *known[] = {"status",   "retry_after", "reset",     "reset_after",
+                           "delay_ms", "truncate",    "malformed", "run_status"};
     const char *key;
     json_t *value;
     json_object_foreach(fault, key, value)
@@ -161,7 +162,8 @@ bool mock_fault_pick(mock_server *server, const mock_request *request, mock_faul
         if (sequence != NULL) {
             size_t position = (size_t)json_integer_value(json_object_get(rule, "position"));
             if (position >= json_array_size(sequence)) {
-                if (!json_is_true(json_object_get(rule, "repeat")) || json_array_size(sequence) == 0)
+                if (!json_is_true(json_object_get(rule, "repeat")) ||
+                    json_array_size(sequence) == 0)
                     continue; /* used up: later rules may still apply */
                 position = 0;
             }

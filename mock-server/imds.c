@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void mi_error(mock_reply *reply, unsigned status, const char *error,
-                     const char *description)
+static void mi_error(mock_reply *reply, unsigned status, const char *error, const char *description)
 {
     mock_reply_json(reply, status,
                     json_pack("{s:s, s:s}", "error", error, "error_description", description));
@@ -79,6 +78,11 @@ static void issue(mock_server *server, mock_request *request, mock_reply *reply,
     } else {
         time_t expires = 0;
         char *token = mock_token_issue(server, identity, audience, &expires);
+        if (token == NULL) {
+            mi_error(reply, 500, "unknown", "The mock could not sign a token.");
+            free(resource);
+            return;
+        }
         char in[32], on[32], nbf[32];
         snprintf(in, sizeof in, "%ld", server->token_lifetime_s);
         snprintf(on, sizeof on, "%lld", (long long)expires);

@@ -1,4 +1,5 @@
-/* Landing a completed run's files where Cost Management puts them:
+/* The worker thread: starts scheduled runs when due, and lands a completed run's files
+ * where Cost Management puts them:
  * {container}/{rootFolderPath}/{exportName}/{YYYYMMDD-YYYYMMDD}/{runId}/part_… then
  * manifest.json last, through the project's Blob client (arm/) with data from focus/. */
 #include "mock-server/mock_int.h"
@@ -49,12 +50,12 @@ static focus_status upload_file(void *ctx, const focus_export_file *file, focus_
         arm_blob_put(u->blob, u->container, blob_name, &source, NULL, NULL, NULL, &err);
     if (status != ARM_OK) {
         mock_format(error->message, sizeof error->message, "uploading %s: %s", blob_name,
-                 err.message);
+                    err.message);
         return FOCUS_IO;
     }
-    json_array_append_new(u->blobs, json_pack("{s:s, s:I, s:I}", "blobName", blob_name,
-                                              "byteCount", (json_int_t)file->byte_count,
-                                              "dataRowCount", (json_int_t)file->data_row_count));
+    json_array_append_new(u->blobs, json_pack("{s:s, s:I, s:I}", "blobName", blob_name, "byteCount",
+                                              (json_int_t)file->byte_count, "dataRowCount",
+                                              (json_int_t)file->data_row_count));
     return FOCUS_OK;
 }
 
@@ -81,8 +82,8 @@ static json_t *manifest(const landing_job *job, json_t *blobs, uint64_t bytes, u
         "{s:s, s:I, s:i, s:I, s:{s:s, s:s, s:s?, s:s, s:s, s:s, s:s?}, "
         "s:{s:b, s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s?, s:s, s:s?, s:s?}, s:O}",
         "manifestVersion", "2024-04-01", "byteCount", (json_int_t)bytes, "blobCount",
-        (int)json_array_size(blobs), "dataRowCount", (json_int_t)rows, "exportConfig",
-        "exportName", job->export_name, "resourceId", job->export_id, "dataVersion",
+        (int)json_array_size(blobs), "dataRowCount", (json_int_t)rows, "exportConfig", "exportName",
+        job->export_name, "resourceId", job->export_id, "dataVersion",
         get_text(s, "definition", "dataSet", "configuration", "dataVersion"), "apiVersion",
         job->api_version, "type", get_text(s, "definition", "type", NULL, NULL), "timeFrame",
         get_text(s, "definition", "timeframe", NULL, NULL), "granularity",
@@ -91,8 +92,8 @@ static json_t *manifest(const landing_job *job, json_t *blobs, uint64_t bytes, u
         get_text(s, "dataOverwriteBehavior", NULL, NULL, NULL)
             ? get_text(s, "dataOverwriteBehavior", NULL, NULL, NULL)
             : "CreateNewReport",
-        "fileFormat", get_text(s, "format", NULL, NULL, NULL) ? get_text(s, "format", NULL, NULL, NULL)
-                                                               : "Csv",
+        "fileFormat",
+        get_text(s, "format", NULL, NULL, NULL) ? get_text(s, "format", NULL, NULL, NULL) : "Csv",
         "containerUri", job->storage.resource_id, "rootFolderPath",
         get_text(s, "deliveryInfo", "destination", "rootFolderPath", NULL)
             ? get_text(s, "deliveryInfo", "destination", "rootFolderPath", NULL)
@@ -134,18 +135,18 @@ static bool land(const landing_job *job, char *message, size_t size)
         return false;
     }
     char directory[] = "/tmp/hubagent-mock-landing-XXXXXX";
-    upload_context upload = {.blob = blob, .container = job->container, .folder = job->folder,
-                             .blobs = json_array()};
+    upload_context upload = {
+        .blob = blob, .container = job->container, .folder = job->folder, .blobs = json_array()};
     focus_export_options options = focus_export_options_default();
     options.scope = job->scope_id;
     options.year = year;
     options.month = month;
     options.dataset = get_text(job->settings, "definition", "type", NULL, NULL);
-    options.version = get_text(job->settings, "definition", "dataSet", "configuration",
-                               "dataVersion");
+    options.version =
+        get_text(job->settings, "definition", "dataSet", "configuration", "dataVersion");
     options.variant = job->agreement && strcmp(job->agreement, "MCA") == 0 ? "MCA" : "EA";
-    options.format = format && strcmp(format, "Parquet") == 0 ? FOCUS_FORMAT_PARQUET
-                                                              : FOCUS_FORMAT_CSV;
+    options.format =
+        format && strcmp(format, "Parquet") == 0 ? FOCUS_FORMAT_PARQUET : FOCUS_FORMAT_CSV;
     options.compression = compression && strcmp(compression, "gzip") == 0 ? FOCUS_COMPRESSION_GZIP
                           : compression && strcmp(compression, "snappy") == 0
                               ? FOCUS_COMPRESSION_SNAPPY
@@ -168,7 +169,7 @@ static bool land(const landing_job *job, char *message, size_t size)
             ok = false;
         } else if (focus_export_month(&options, &result, &ferr) != FOCUS_OK) {
             mock_format(message, size, "generating %s %s files: %s", options.dataset,
-                     options.version, ferr.message);
+                        options.version, ferr.message);
             ok = false;
         }
         rmdir(directory);
@@ -179,8 +180,8 @@ static bool land(const landing_job *job, char *message, size_t size)
         char *text = json_dumps(m, JSON_INDENT(2));
         char name[1400];
         mock_format(name, sizeof name, "%s/manifest.json", job->folder);
-        arm_blob_source source = {.data = text, .data_len = text ? strlen(text) : 0,
-                                  .length = text ? strlen(text) : 0};
+        arm_blob_source source = {
+            .data = text, .data_len = text ? strlen(text) : 0, .length = text ? strlen(text) : 0};
         if (text == NULL || arm_blob_put(blob, job->container, name, &source, "application/json",
                                          NULL, NULL, &err) != ARM_OK) {
             mock_format(message, size, "uploading the manifest: %s", err.message);
@@ -218,8 +219,8 @@ static bool next_job(mock_server *server, landing_job *job)
             mock_export_run *run = &e->runs[j];
             if (run->landing || run->landed || strcmp(mock_run_phase(server, run), "Landing") != 0)
                 continue;
-            const char *resource_id = get_text(run->settings, "deliveryInfo", "destination",
-                                               "resourceId", NULL);
+            const char *resource_id =
+                get_text(run->settings, "deliveryInfo", "destination", "resourceId", NULL);
             const mock_storage_account *storage =
                 mock_config_find_storage(&server->config, resource_id);
             memset(job, 0, sizeof *job);
@@ -236,8 +237,8 @@ static bool next_job(mock_server *server, landing_job *job)
             job->api_version = strdup(e->api_version);
             job->settings = json_deep_copy(run->settings);
             job->run_json = mock_run_to_json(server, e, run);
-            job->container = strdup(
-                get_text(run->settings, "deliveryInfo", "destination", "container", NULL));
+            job->container =
+                strdup(get_text(run->settings, "deliveryInfo", "destination", "container", NULL));
             job->rows = server->runs.rows;
             job->max_rows_per_file = server->runs.max_rows_per_file;
             mock_run_folder(e, run, job->folder, sizeof job->folder);
@@ -274,6 +275,7 @@ static void *landing_main(void *arg)
     mock_server *server = arg;
     pthread_mutex_lock(&server->lock);
     while (!server->stopping) {
+        mock_exports_schedule(server);
         landing_job job;
         if (next_job(server, &job)) {
             pthread_mutex_unlock(&server->lock);
@@ -300,8 +302,8 @@ static void *landing_main(void *arg)
 bool mock_landing_start(mock_server *server)
 {
     pthread_cond_init(&server->wake, NULL);
-    server->landing_started = pthread_create(&server->landing_thread, NULL, landing_main,
-                                             server) == 0;
+    server->landing_started =
+        pthread_create(&server->landing_thread, NULL, landing_main, server) == 0;
     return server->landing_started;
 }
 

@@ -29,8 +29,8 @@ static json_t *subscription_json(const mock_scope *s)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:{s:s, s:s, s:s}}", "id", s->id,
                      "authorizationSource", "RoleBased", "subscriptionId", s->name, "tenantId",
-                     s->tenant ? s->tenant : "", "displayName", s->display_name, "state",
-                     "Enabled", "managedByTenants", "subscriptionPolicies", "locationPlacementId",
+                     s->tenant ? s->tenant : "", "displayName", s->display_name, "state", "Enabled",
+                     "managedByTenants", "subscriptionPolicies", "locationPlacementId",
                      "Public_2014-09-01", "quotaId", "EnterpriseAgreement_2014-09-01",
                      "spendingLimit", "Off");
 }
@@ -75,14 +75,13 @@ static void descendants(mock_server *server, const mock_scope *mg, mock_reply *r
             !mock_scope_is_under(config, s, mg->lower))
             continue;
         const mock_scope *parent = mock_config_find_scope(config, s->parents[0]);
-        json_array_append_new(
-            value,
-            json_pack("{s:s, s:s, s:s, s:{s:s, s:{s:s}}}", "id", s->id, "type",
-                      s->type == MOCK_SCOPE_SUBSCRIPTION
-                          ? "Microsoft.Management/managementGroups/subscriptions"
-                          : "Microsoft.Management/managementGroups",
-                      "name", s->name, "properties", "displayName", s->display_name, "parent", "id",
-                      parent ? parent->id : ""));
+        json_array_append_new(value,
+                              json_pack("{s:s, s:s, s:s, s:{s:s, s:{s:s}}}", "id", s->id, "type",
+                                        s->type == MOCK_SCOPE_SUBSCRIPTION
+                                            ? "Microsoft.Management/managementGroups/subscriptions"
+                                            : "Microsoft.Management/managementGroups",
+                                        "name", s->name, "properties", "displayName",
+                                        s->display_name, "parent", "id", parent ? parent->id : ""));
     }
     mock_reply_json(reply, 200, json_pack("{s:o}", "value", value));
 }
@@ -125,11 +124,11 @@ static void billing_subscriptions(mock_server *server, const mock_scope *scope, 
             if (ancestor != NULL)
                 json_object_set_new(properties, links[k].field, json_string(ancestor));
         }
-        json_array_append_new(value, json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", s->name,
-                                               "type",
-                                               "Microsoft.Billing/billingAccounts/"
-                                               "billingSubscriptions",
-                                               "properties", properties));
+        json_array_append_new(value,
+                              json_pack("{s:s, s:s, s:s, s:o}", "id", id, "name", s->name, "type",
+                                        "Microsoft.Billing/billingAccounts/"
+                                        "billingSubscriptions",
+                                        "properties", properties));
     }
     mock_reply_json(reply, 200, json_pack("{s:o}", "value", value));
 }
@@ -182,10 +181,10 @@ void mock_lookups_handle(mock_server *server, mock_request *request, mock_reply 
     else if (strcmp(route, "billing.subscriptions") == 0)
         scope_id[strlen(scope_id) - strlen("/billingSubscriptions")] = '\0';
     const mock_scope *scope = mock_config_find_scope(&server->config, scope_id);
-    bool visible = scope != NULL && (scope->type == MOCK_SCOPE_SUBSCRIPTION
-                                         ? can_see(server, caller->object_id, scope)
-                                         : mock_rbac_allows(server, caller->object_id, scope,
-                                                            "read"));
+    bool visible =
+        scope != NULL && (scope->type == MOCK_SCOPE_SUBSCRIPTION
+                              ? can_see(server, caller->object_id, scope)
+                              : mock_rbac_allows(server, caller->object_id, scope, "read"));
     if (scope == NULL || (scope->tenant && strcasecmp(scope->tenant, tenant) != 0)) {
         if (strcmp(route, "subscriptions.get") == 0)
             mock_reply_arm_error(reply, 404, "SubscriptionNotFound",

@@ -93,8 +93,8 @@ typedef struct mock_throttle_config {
 typedef struct mock_run_config {
     long queued_ms;
     long in_progress_ms;
-    char *outcome; /* Completed, Failed, Timeout, DataNotAvailable */
-    long rows;     /* data rows a landed run writes */
+    char *outcome;          /* Completed, Failed, Timeout, DataNotAvailable */
+    long rows;              /* data rows a landed run writes */
     long max_rows_per_file; /* 0 = one file */
 } mock_run_config;
 
@@ -120,6 +120,19 @@ typedef struct mock_config {
 } mock_config;
 
 mock_status mock_config_load(const char *path, mock_config *out, mock_error *error);
+/* Shared by config.c and config_scopes.c. */
+char *mock_lower_dup(const char *text);
+bool mock_json_string(json_t *object, const char *key, const char *where, char **out, bool required,
+                      mock_error *error);
+const char *mock_config_first_tenant(const mock_config *config);
+/* False (with a message naming the key) when object has a key not in the space-separated
+ * list known. */
+bool mock_json_known_keys(json_t *object, const char *where, const char *known, mock_error *error);
+/* Appends a scope (the array may move: do not keep pointers into it across calls). */
+mock_scope *mock_config_add_scope(mock_config *config, const char *id, mock_scope_type type,
+                                  const char *display, const char *tenant, const char *agreement);
+void mock_config_set_parent(mock_scope *scope, int slot, const char *parent_id);
+bool mock_config_parse_scopes(mock_config *config, json_t *root, mock_error *error);
 void mock_config_dispose(mock_config *config);
 mock_status mock_throttle_parse(json_t *json, mock_throttle_config *inout, mock_error *error);
 mock_status mock_runs_parse(json_t *json, mock_run_config *inout, mock_error *error);
@@ -146,7 +159,12 @@ typedef struct mock_keys {
     char *jwk_e;
 } mock_keys;
 
+/* The CA and the TLS server certificate (EC, fast). */
 mock_status mock_keys_generate(mock_keys *out, mock_error *error);
+/* The RSA token-signing key, kid and JWK parts into out (slow: run off the start path). */
+bool mock_signing_key_generate(mock_keys *out);
+/* Waits (releasing server->lock) until the signing key exists; false if it failed. */
+bool mock_signing_wait(mock_server *server);
 void mock_keys_dispose(mock_keys *keys);
 
 char *mock_b64url_encode(const unsigned char *data, size_t len);
@@ -177,7 +195,11 @@ char *mock_guid(void);
 
 /* ---- requests and replies ------------------------------------------------------------ */
 
-typedef enum mock_listener { MOCK_LISTENER_TLS = 0, MOCK_LISTENER_IMDS, MOCK_LISTENER_ADMIN } mock_listener;
+typedef enum mock_listener {
+    MOCK_LISTENER_TLS = 0,
+    MOCK_LISTENER_IMDS,
+    MOCK_LISTENER_ADMIN
+} mock_listener;
 
 typedef struct mock_request {
     struct MHD_Connection *connection;
@@ -186,8 +208,8 @@ typedef struct mock_request {
     const char *path;
     char *body;
     size_t body_len;
-    const char *route; /* set by the dispatcher for the log, faults and throttling */
-    char *principal;   /* object id of the authenticated caller, for the log */
+    const char *route;             /* set by the dispatcher for the log, faults and throttling */
+    char *principal;               /* object id of the authenticated caller, for the log */
     const char *forced_run_status; /* a fault says the run this request starts ends so */
 } mock_request;
 
@@ -201,7 +223,7 @@ typedef struct mock_reply {
     char *header_names[MOCK_MAX_HEADERS];
     char *header_values[MOCK_MAX_HEADERS];
     size_t header_count;
-    bool reset;   /* close the connection without answering */
+    bool reset; /* close the connection without answering */
     long delay_ms;
 } mock_reply;
 
@@ -227,8 +249,8 @@ typedef struct mock_bucket {
 typedef struct mock_export_run {
     char *id;
     char *run_id;
-    time_t submitted;   /* mock clock */
-    long submitted_ms;  /* sub-second part, for the 7-digit timestamps */
+    time_t submitted;  /* mock clock */
+    long submitted_ms; /* sub-second part, for the 7-digit timestamps */
     char *submitted_by;
     char *execution_type;
     char *from;
@@ -249,6 +271,7 @@ typedef struct mock_export {
     json_t *body;      /* the stored resource: identity, location, properties */
     mock_export_run *runs;
     size_t run_count;
+    time_t next_due; /* next scheduled run (mock clock), 0 = none */
 } mock_export;
 
 typedef struct mock_log_entry {
@@ -258,6 +281,7 @@ typedef struct mock_log_entry {
     const char *route;
     unsigned status;
     char *principal;
+    char *api_version;
 } mock_log_entry;
 
 typedef struct mock_listener_context {
@@ -282,11 +306,14 @@ struct mock_server {
     size_t bucket_count;
     mock_log_entry *log;
     size_t log_count;
-    json_t *faults;          /* active fault rules (copy, with sequence positions) */
-    unsigned long long rng;  /* xorshift state for probabilistic faults */
+    json_t *faults;         /* active fault rules (copy, with sequence positions) */
+    unsigned long long rng; /* xorshift state for probabilistic faults */
     mock_throttle_config throttle;
     mock_run_config runs;
     long token_lifetime_s;
+    pthread_t signing_thread;
+    pthread_cond_t signing_cond;
+    bool signing_started, signing_ready, signing_failed;
     pthread_t landing_thread;
     pthread_cond_t wake;
     bool landing_started;
@@ -317,11 +344,16 @@ void mock_exports_handle(mock_server *server, mock_request *request, mock_reply 
                          const mock_scope *scope, const char *rest, const char *api_version,
                          const mock_principal *caller);
 void mock_exports_clear(mock_server *server);
+/* Starts the Scheduled runs of active schedules that are due (called by the worker). */
+void mock_exports_schedule(mock_server *server);
+bool mock_schedule_next(json_t *props, time_t after, time_t *out);
+/* caller NULL = a Scheduled run submitted by System. */
+void mock_run_submit(mock_server *server, mock_export *export, const mock_principal *caller,
+                     const char *from, const char *to, const char *forced_status);
 json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_export_run *run);
 const char *mock_run_status(mock_server *server, mock_export_run *run);
 /* {rootFolderPath}/{exportName}/{YYYYMMDD-YYYYMMDD}/{runId}: where a run's files go. */
-void mock_run_folder(const mock_export *export, const mock_export_run *run, char *out,
-                     size_t size);
+void mock_run_folder(const mock_export *export, const mock_export_run *run, char *out, size_t size);
 /* "Landing" when the run is done and its files must still be uploaded. */
 const char *mock_run_phase(mock_server *server, mock_export_run *run);
 
@@ -344,9 +376,9 @@ bool mock_scope_is_under(const mock_config *config, const mock_scope *scope,
                          const char *ancestor_lower);
 
 /* throttle.c: false (and a 429 reply) when the caller is throttled. */
-bool mock_throttle_check(mock_server *server, const mock_request *request,
-                         const char *scope_lower, const char *client, const char *tenant,
-                         bool cost_management, mock_reply *reply);
+bool mock_throttle_check(mock_server *server, const mock_request *request, const char *scope_lower,
+                         const char *client, const char *tenant, bool cost_management,
+                         mock_reply *reply);
 void mock_throttle_clear(mock_server *server);
 
 /* faults.c */

@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mock_run_submit(mock_server *server, mock_export *export, const mock_principal *caller,
-                     const char *from, const char *to, const char *forced_status);
-
 static time_t day_start(time_t t)
 {
     return t - t % 86400;
@@ -34,8 +31,8 @@ static void default_period(mock_server *server, json_t *definition, time_t *from
         mock_parse_time(json_string_value(json_object_get(period, "from")), from) &&
         mock_parse_time(json_string_value(json_object_get(period, "to")), to))
         return;
-    if (timeframe && (strcmp(timeframe, "TheLastMonth") == 0 ||
-                      strcmp(timeframe, "TheLastBillingMonth") == 0)) {
+    if (timeframe &&
+        (strcmp(timeframe, "TheLastMonth") == 0 || strcmp(timeframe, "TheLastBillingMonth") == 0)) {
         *from = month_start(now, -1);
         *to = month_start(now, 0) - 86400;
     } else if (timeframe && strcmp(timeframe, "TheCurrentMonth") == 0) {
@@ -69,8 +66,11 @@ void mock_run_submit(mock_server *server, mock_export *export, const mock_princi
     double now = mock_now(server);
     run->submitted = (time_t)now;
     run->submitted_ms = (long)((now - (double)run->submitted) * 1000);
-    run->submitted_by = strdup(caller->name ? caller->name : caller->object_id);
-    run->execution_type = strdup("OnDemand");
+    /* No caller: the scheduler started it, as the service's own runs say. */
+    run->submitted_by = strdup(caller == NULL ? "System"
+                               : caller->name ? caller->name
+                                              : caller->object_id);
+    run->execution_type = strdup(caller == NULL ? "Scheduled" : "OnDemand");
     json_t *props = json_object_get(export->body, "properties");
     time_t f, t;
     if (from == NULL || to == NULL || !mock_parse_time(from, &f) || !mock_parse_time(to, &t))
@@ -118,8 +118,7 @@ const char *mock_run_phase(mock_server *server, mock_export_run *run)
         return "Queued";
     if (elapsed < (double)(queued + progress))
         return "InProgress";
-    if (strcmp(run->forced_outcome, "Completed") == 0 && !run->landed &&
-        lands_files(server, run))
+    if (strcmp(run->forced_outcome, "Completed") == 0 && !run->landed && lands_files(server, run))
         return "Landing";
     return run->forced_outcome;
 }
@@ -137,8 +136,7 @@ static void compact_date(const char *iso, char *out)
     snprintf(out, 9, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
 }
 
-void mock_run_folder(const mock_export *export, const mock_export_run *run, char *out,
-                     size_t size)
+void mock_run_folder(const mock_export *export, const mock_export_run *run, char *out, size_t size)
 {
     json_t *destination =
         json_object_get(json_object_get(run->settings, "deliveryInfo"), "destination");
@@ -164,10 +162,10 @@ json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_ex
     json_t *settings = json_deep_copy(run->settings);
     json_object_del(settings, "mockQueuedMs");
     json_object_del(settings, "mockInProgressMs");
-    json_t *props = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "executionType",
-                              run->execution_type, "status", status, "submittedBy",
-                              run->submitted_by, "submittedTime", submitted, "startDate", run->from,
-                              "endDate", run->to, "runSettings", settings);
+    json_t *props =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "executionType", run->execution_type,
+                  "status", status, "submittedBy", run->submitted_by, "submittedTime", submitted,
+                  "startDate", run->from, "endDate", run->to, "runSettings", settings);
     bool queued_now = strcmp(status, "Queued") == 0;
     bool running = strcmp(status, "InProgress") == 0;
     if (!queued_now)
@@ -183,17 +181,19 @@ json_t *mock_run_to_json(mock_server *server, const mock_export *export, mock_ex
         bool parquet = format != NULL && strcmp(format, "Parquet") == 0;
         bool gzip = compression != NULL && strcmp(compression, "gzip") == 0;
         mock_format(file, sizeof file, "%s/part_0_0001.%s", folder,
-                    parquet ? "parquet" : gzip ? "csv.gz" : "csv");
+                    parquet ? "parquet"
+                    : gzip  ? "csv.gz"
+                            : "csv");
         json_object_set_new(props, "fileName", json_string(file));
         mock_format(file, sizeof file, "%s/manifest.json", folder);
         json_object_set_new(props, "manifestFile", json_string(file));
     } else if (!queued_now && !running) {
         const char *code = strcmp(status, "Failed") == 0 ? "ExportRunFailed" : status;
-        const char *message = run->failure                      ? run->failure
+        const char *message = run->failure                    ? run->failure
                               : strcmp(status, "Failed") == 0 ? "The export run failed "
-                                                                  "(configured outcome)."
-                                                                : "No data was available for the "
-                                                                  "requested period.";
+                                                                "(configured outcome)."
+                                                              : "No data was available for the "
+                                                                "requested period.";
         json_object_set_new(props, "error",
                             json_pack("{s:s, s:s}", "code", code, "message", message));
     }

@@ -170,6 +170,8 @@ void mock_log_add(mock_server *server, const mock_request *request, unsigned sta
     entry->route = request->route;
     entry->status = status;
     entry->principal = request->principal ? strdup(request->principal) : NULL;
+    const char *api_version = mock_request_query(request, "api-version");
+    entry->api_version = api_version ? strdup(api_version) : NULL;
 }
 
 void mock_log_clear(mock_server *server)
@@ -178,6 +180,7 @@ void mock_log_clear(mock_server *server)
         free(server->log[i].method);
         free(server->log[i].path);
         free(server->log[i].principal);
+        free(server->log[i].api_version);
     }
     free(server->log);
     server->log = NULL;
@@ -274,8 +277,8 @@ static bool serve(mock_server *server, mock_request *request, mock_reply *reply)
     pthread_mutex_lock(&server->lock);
     request->route = mock_route_of(request);
     mock_fault fault;
-    bool faulted = request->listener != MOCK_LISTENER_ADMIN &&
-                   mock_fault_pick(server, request, &fault);
+    bool faulted =
+        request->listener != MOCK_LISTENER_ADMIN && mock_fault_pick(server, request, &fault);
     if (faulted && fault.delay_ms > 0) {
         pthread_mutex_unlock(&server->lock);
         sleep_ms(fault.delay_ms);
@@ -306,9 +309,8 @@ static bool serve(mock_server *server, mock_request *request, mock_reply *reply)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     mock_listener_context *context = cls;
@@ -398,16 +400,16 @@ static struct MHD_Daemon *start_listener(mock_server *server, mock_listener list
     mock_listener_context *context = &server->contexts[listener];
     context->server = server;
     context->listener = listener;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
     struct MHD_Daemon *daemon;
     if (listener == MOCK_LISTENER_TLS) {
-        daemon = MHD_start_daemon(
-            flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL, on_request, context,
-            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_HTTPS_MEM_KEY,
-            server->keys.server_key_pem, MHD_OPTION_HTTPS_MEM_CERT, server->keys.server_cert_pem,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-            (unsigned)60, MHD_OPTION_END);
+        daemon = MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)port, NULL, NULL, on_request,
+                                  context, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                                  MHD_OPTION_HTTPS_MEM_KEY, server->keys.server_key_pem,
+                                  MHD_OPTION_HTTPS_MEM_CERT, server->keys.server_cert_pem,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
     } else {
         daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, context,
                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -419,6 +421,35 @@ static struct MHD_Daemon *start_listener(mock_server *server, mock_listener list
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     *out_port = info ? info->port : port;
     return daemon;
+}
+
+/* RSA key generation takes 50-500 ms: it runs while the listeners start, and the few
+ * handlers that sign or verify tokens wait for it. */
+static void *signing_main(void *arg)
+{
+    mock_server *server = arg;
+    mock_keys generated = {0};
+    bool ok = mock_signing_key_generate(&generated);
+    pthread_mutex_lock(&server->lock);
+    if (ok) {
+        server->keys.signing_key = generated.signing_key;
+        server->keys.kid = generated.kid;
+        server->keys.jwk_n = generated.jwk_n;
+        server->keys.jwk_e = generated.jwk_e;
+        server->signing_ready = true;
+    } else {
+        server->signing_failed = true;
+    }
+    pthread_cond_broadcast(&server->signing_cond);
+    pthread_mutex_unlock(&server->lock);
+    return NULL;
+}
+
+bool mock_signing_wait(mock_server *server)
+{
+    while (!server->signing_ready && !server->signing_failed)
+        pthread_cond_wait(&server->signing_cond, &server->lock);
+    return server->signing_ready;
 }
 
 mock_status mock_server_new(const mock_options *options, mock_server **out_server,
@@ -434,6 +465,11 @@ mock_status mock_server_new(const mock_options *options, mock_server **out_serve
         return MOCK_ERROR_MEMORY;
     server->options = *options;
     pthread_mutex_init(&server->lock, NULL);
+    pthread_cond_init(&server->signing_cond, NULL);
+    server->signing_started =
+        pthread_create(&server->signing_thread, NULL, signing_main, server) == 0;
+    if (!server->signing_started)
+        server->signing_failed = true;
     mock_status status = mock_config_load(options->config_path, &server->config, error);
     if (status == MOCK_OK)
         status = mock_keys_generate(&server->keys, error);
@@ -464,8 +500,7 @@ mock_status mock_server_new(const mock_options *options, mock_server **out_serve
         start_listener(server, MOCK_LISTENER_IMDS, options->imds_port, &server->imds_port);
     server->admin_daemon =
         start_listener(server, MOCK_LISTENER_ADMIN, options->admin_port, &server->admin_port);
-    if (server->tls_daemon == NULL || server->imds_daemon == NULL ||
-        server->admin_daemon == NULL) {
+    if (server->tls_daemon == NULL || server->imds_daemon == NULL || server->admin_daemon == NULL) {
         mock_error_set(error, "cannot listen on 127.0.0.1 (ports arm %d, imds %d, admin %d)",
                        options->arm_port, options->imds_port, options->admin_port);
         mock_server_free(server);
@@ -485,6 +520,8 @@ void mock_server_free(mock_server *server)
     if (server == NULL)
         return;
     mock_landing_stop(server);
+    if (server->signing_started)
+        pthread_join(server->signing_thread, NULL);
     if (server->tls_daemon)
         MHD_stop_daemon(server->tls_daemon);
     if (server->imds_daemon)
@@ -498,6 +535,7 @@ void mock_server_free(mock_server *server)
     free(server->runs.outcome);
     mock_keys_dispose(&server->keys);
     mock_config_dispose(&server->config);
+    pthread_cond_destroy(&server->signing_cond);
     pthread_mutex_destroy(&server->lock);
     free(server);
 }

@@ -48,9 +48,9 @@ static void refill(mock_bucket *b, const mock_bucket_config *cfg, double now)
     b->updated = now;
 }
 
-bool mock_throttle_check(mock_server *server, const mock_request *request,
-                         const char *scope_lower, const char *client, const char *tenant,
-                         bool cost_management, mock_reply *reply)
+bool mock_throttle_check(mock_server *server, const mock_request *request, const char *scope_lower,
+                         const char *client, const char *tenant, bool cost_management,
+                         mock_reply *reply)
 {
     const mock_throttle_config *t = &server->throttle;
     if (!t->enabled)
@@ -86,8 +86,7 @@ bool mock_throttle_check(mock_server *server, const mock_request *request,
         refill(bucket, checks[i].cfg, now);
         if (bucket->tokens < 1.0) {
             double rate = checks[i].cfg->refill_per_second;
-            checks[i].retry_after =
-                rate > 0 ? (long)ceil((1.0 - bucket->tokens) / rate) : 3600;
+            checks[i].retry_after = rate > 0 ? (long)ceil((1.0 - bucket->tokens) / rate) : 3600;
             if (checks[i].retry_after < 1)
                 checks[i].retry_after = 1;
             if (checks[i].retry_after > retry_after)
@@ -108,7 +107,8 @@ bool mock_throttle_check(mock_server *server, const mock_request *request,
         mock_reply_header(reply, "Retry-After", value);
         for (size_t i = 1; i < n; i++) {
             if (checks[i].retry_after > 0) {
-                snprintf(name, sizeof name, "x-ms-ratelimit-microsoft.costmanagement-%s-retry-after",
+                snprintf(name, sizeof name,
+                         "x-ms-ratelimit-microsoft.costmanagement-%s-retry-after",
                          checks[i].header);
                 snprintf(value, sizeof value, "%ld", checks[i].retry_after);
                 mock_reply_header(reply, name, value);
@@ -123,7 +123,7 @@ bool mock_throttle_check(mock_server *server, const mock_request *request,
         bucket->tokens -= 1.0;
         long remaining = (long)floor(bucket->tokens);
         if (i == 0) {
-            const char *kind = read                                 ? "reads"
+            const char *kind = read                                     ? "reads"
                                : strcmp(request->method, "DELETE") == 0 ? "deletes"
                                                                         : "writes";
             snprintf(name, sizeof name, "x-ms-ratelimit-remaining-subscription-%s", kind);
@@ -133,7 +133,8 @@ bool mock_throttle_check(mock_server *server, const mock_request *request,
                      read ? "reads" : "writes");
             mock_reply_header(reply, name, value);
         } else {
-            snprintf(name, sizeof name, "x-ms-ratelimit-remaining-microsoft.costmanagement-%s-requests",
+            snprintf(name, sizeof name,
+                     "x-ms-ratelimit-remaining-microsoft.costmanagement-%s-requests",
                      checks[i].header);
             snprintf(value, sizeof value, "DefaultQuota:%ld", remaining);
             mock_reply_header(reply, name, value);

@@ -67,8 +67,8 @@ bool mock_parse_time(const char *text, time_t *out)
             p += 6;
         }
     }
-    if (*p != '\0' || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-        minute > 59 || second > 60)
+    if (*p != '\0' || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+        second > 60)
         return false;
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;

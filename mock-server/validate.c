@@ -8,10 +8,10 @@
 #include <string.h>
 
 static const char *API_VERSIONS[] = {
-    "2019-01-01", "2019-09-01", "2019-10-01",         "2019-11-01", "2020-06-01",
-    "2020-12-01-preview", "2021-10-01", "2022-10-01", "2023-03-01", "2023-04-01-preview",
-    "2023-07-01-preview", "2023-08-01", "2023-09-01", "2023-11-01", "2024-08-01",
-    "2025-03-01",
+    "2019-01-01", "2019-09-01",         "2019-10-01",         "2019-11-01",
+    "2020-06-01", "2020-12-01-preview", "2021-10-01",         "2022-10-01",
+    "2023-03-01", "2023-04-01-preview", "2023-07-01-preview", "2023-08-01",
+    "2023-09-01", "2023-11-01",         "2024-08-01",         "2025-03-01",
 };
 
 bool mock_api_version_known(const char *api_version)
@@ -30,16 +30,21 @@ static bool new_shape(const char *v)
 
 const char *mock_scope_type_name(mock_scope_type type)
 {
-    static const char *names[] = {"Subscription",      "ResourceGroup",  "ManagementGroup",
-                                  "BillingAccount",    "Department",     "EnrollmentAccount",
-                                  "BillingProfile",    "InvoiceSection", "Customer",
+    static const char *names[] = {"Subscription",   "ResourceGroup",  "ManagementGroup",
+                                  "BillingAccount", "Department",     "EnrollmentAccount",
+                                  "BillingProfile", "InvoiceSection", "Customer",
                                   "StorageAccount"};
     return names[type];
 }
 
-static const char *DATASETS[] = {"Usage",      "ActualCost",              "AmortizedCost",
-                                 "FocusCost",  "PriceSheet",              "ReservationTransactions",
-                                 "ReservationRecommendations", "ReservationDetails"};
+static const char *DATASETS[] = {"Usage",
+                                 "ActualCost",
+                                 "AmortizedCost",
+                                 "FocusCost",
+                                 "PriceSheet",
+                                 "ReservationTransactions",
+                                 "ReservationRecommendations",
+                                 "ReservationDetails"};
 enum { DATASET_COUNT = 8, COST_DATASETS = 4 };
 
 static bool fail(mock_reply *reply, const char *format, ...) __attribute__((format(printf, 2, 3)));
@@ -70,7 +75,8 @@ static unsigned allowed_datasets(const mock_server *server, const mock_scope *sc
         const mock_config *config = &server->config;
         for (size_t i = 0; i < config->scope_count; i++) {
             const mock_scope *s = &config->scopes[i];
-            if (s->type == MOCK_SCOPE_SUBSCRIPTION && mock_scope_is_under(config, s, scope->lower) &&
+            if (s->type == MOCK_SCOPE_SUBSCRIPTION &&
+                mock_scope_is_under(config, s, scope->lower) &&
                 (s->agreement == NULL || strcmp(s->agreement, "EA") != 0))
                 return 0;
         }
@@ -185,8 +191,7 @@ static const char *canonical(const char *value, const char *const *allowed, size
     return NULL;
 }
 
-static bool check_destination(mock_server *server, const mock_principal *caller, json_t *props,
-                              bool defaults, mock_reply *reply)
+static bool check_destination(mock_server *server, json_t *props, bool defaults, mock_reply *reply)
 {
     json_t *destination = json_object_get(json_object_get(props, "deliveryInfo"), "destination");
     if (!json_is_object(destination))
@@ -223,7 +228,6 @@ static bool check_destination(mock_server *server, const mock_principal *caller,
                     "Invalid deliveryInfo destination resourceId '%s'; the storage account was "
                     "not found.",
                     resource_id);
-    (void)caller;
     return true;
 }
 
@@ -260,11 +264,11 @@ static bool check_schedule(mock_server *server, json_t *props, const mock_export
     if (to != NULL && (!mock_parse_time(to, &t) || t <= f))
         return fail(reply, "Invalid schedule recurrencePeriod; 'to' must be after 'from'.");
     /* Only a new or changed start date must lie in the future. */
-    json_t *old = existing ? json_object_get(
-                                 json_object_get(json_object_get(existing->body, "properties"),
-                                                 "schedule"),
-                                 "recurrencePeriod")
-                           : NULL;
+    json_t *old =
+        existing ? json_object_get(
+                       json_object_get(json_object_get(existing->body, "properties"), "schedule"),
+                       "recurrencePeriod")
+                 : NULL;
     const char *old_from = json_string_value(json_object_get(old, "from"));
     time_t of;
     bool unchanged = old_from && mock_parse_time(old_from, &of) && of == f;
@@ -353,9 +357,9 @@ static bool check_definition(mock_server *server, const mock_scope *scope, json_
         return fail(reply, "Invalid definition type '%s' for scope type '%s'; valid values: %s.",
                     canon, mock_scope_type_name(scope->type), valid[0] ? valid : "none");
     }
-    static const char *const timeframes[] = {"MonthToDate", "BillingMonthToDate", "TheLastMonth",
-                                             "TheLastBillingMonth", "WeekToDate", "Custom",
-                                             "TheCurrentMonth"};
+    static const char *const timeframes[] = {
+        "MonthToDate", "BillingMonthToDate", "TheLastMonth", "TheLastBillingMonth", "WeekToDate",
+        "Custom",      "TheCurrentMonth"};
     const char *timeframe = json_string_value(json_object_get(definition, "timeframe"));
     const char *tf = canonical(timeframe, timeframes, 7);
     if (tf == NULL)
@@ -383,8 +387,9 @@ static bool check_definition(mock_server *server, const mock_scope *scope, json_
     const char *default_version = NULL;
     const char *versions = data_versions(canon, &default_version);
     if (version != NULL && !in_list(versions, version))
-        return fail(reply, "Invalid dataSet configuration dataVersion '%s' for type '%s'; valid "
-                           "values: %s.",
+        return fail(reply,
+                    "Invalid dataSet configuration dataVersion '%s' for type '%s'; valid "
+                    "values: %s.",
                     version, canon, versions);
     if (version == NULL && defaults) {
         if (!json_is_object(dataset)) {
@@ -412,7 +417,7 @@ bool mock_export_validate(mock_server *server, const mock_scope *scope, const ch
         return fail(reply, "properties are required.");
     bool defaults = new_shape(api_version);
     if (!check_definition(server, scope, props, api_version, defaults, reply) ||
-        !check_destination(server, NULL, props, defaults, reply) ||
+        !check_destination(server, props, defaults, reply) ||
         !check_format(props, api_version, defaults, reply) ||
         !check_schedule(server, props, existing, reply))
         return false;

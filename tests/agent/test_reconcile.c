@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -24,6 +25,7 @@
 #define API     "?api-version=2023-07-01-preview"
 
 static mock_fixture mock;
+static int state_generation;
 static char *settings_path;
 static char *work_dir;
 
@@ -43,7 +45,11 @@ static void run_result_dispose(run_result *r)
 static run_result hubagent(const char *settings, const char *const *args)
 {
     char *binary = test_build_path("agent/hubagent");
-    char authority[256], arm[256], ca[600], settings_env[600];
+    char authority[256], arm[256], ca[600], settings_env[600], state_env[600];
+    /* Each test starts from an empty state, as a new hub would. */
+    snprintf(state_env, sizeof state_env, "HUBAGENT_STATE=%s/state-%d.db", work_dir,
+             state_generation);
+
     snprintf(authority, sizeof authority, "AZURE_AUTHORITY_HOST=%s", mock.login);
     snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", mock.arm);
     snprintf(ca, sizeof ca, "HUBAGENT_CA_BUNDLE=%s", mock.ca_path);
@@ -57,6 +63,7 @@ static run_result hubagent(const char *settings, const char *const *args)
                    arm,
                    ca,
                    settings_env,
+                   state_env,
                    NULL};
     char *argv[16] = {binary};
     size_t n = 1;
@@ -107,7 +114,10 @@ static int group_teardown(void **state)
 static int reset_mock(void **state)
 {
     (void)state;
+    state_generation++;
     admin_send(&mock, "POST", "/admin/reset", "{}");
+    admin_send(&mock, "PUT", "/admin/runs",
+               "{\"queued_ms\":100,\"in_progress_ms\":200,\"outcome\":\"Completed\"}");
     admin_send(&mock, "DELETE", "/admin/requests", NULL);
     return 0;
 }
@@ -154,7 +164,7 @@ static void test_fresh_hub_gets_the_hubs_exports(void **state)
     run_result_dispose(&r);
     assert_int_equal(admin_count(&mock, "exports.put"), 0);
 
-    const char *run[] = {"run", "--once", NULL};
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
     r = hubagent(settings_path, run);
     expect_code(&r, 0);
     assert_non_null(strstr(r.out, "14 exports created"));
@@ -182,7 +192,7 @@ static void test_fresh_hub_gets_the_hubs_exports(void **state)
 static void test_steady_state_is_one_list_per_scope(void **state)
 {
     (void)state;
-    const char *run[] = {"run", "--once", NULL};
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
     run_result r = hubagent(settings_path, run);
     expect_code(&r, 0);
     run_result_dispose(&r);
@@ -229,7 +239,7 @@ static void change_behind_back(const char *scope, const char *name, const char *
 static void test_drift_and_deletion_repaired(void **state)
 {
     (void)state;
-    const char *run[] = {"run", "--once", NULL};
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
     run_result r = hubagent(settings_path, run);
     expect_code(&r, 0);
     run_result_dispose(&r);
@@ -267,7 +277,7 @@ static void test_drift_and_deletion_repaired(void **state)
 static void test_prune_removes_only_this_hubs_exports(void **state)
 {
     (void)state;
-    const char *run[] = {"run", "--once", NULL};
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
     run_result r = hubagent(settings_path, run);
     expect_code(&r, 0);
     run_result_dispose(&r);
@@ -286,7 +296,7 @@ static void test_prune_removes_only_this_hubs_exports(void **state)
     assert_non_null(strstr(r.out, "Plan: 0 to create, 0 to update, 8 to delete"));
     assert_null(strstr(r.out, "finance-monthly"));
     run_result_dispose(&r);
-    const char *prune[] = {"run", "--once", "--prune", "--datasets", "costs", NULL};
+    const char *prune[] = {"run", "--once", "--no-runs", "--prune", "--datasets", "costs", NULL};
     r = hubagent(settings_path, prune);
     expect_code(&r, 0);
     assert_non_null(strstr(r.out, "0 exports created, 0 updated, 8 deleted"));
@@ -302,7 +312,7 @@ static void test_scope_without_access_fails_alone(void **state)
     (void)state;
     const char *scopes[] = {EA, "/subscriptions/00000000-0000-0000-0000-00000000000e", RG, NULL};
     char *settings = write_settings("forbidden.json", scopes);
-    const char *run[] = {"run", "--once", NULL};
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
     run_result r = hubagent(settings, run);
     expect_code(&r, 3);
     if (strstr(r.err, "403") == NULL)
@@ -310,7 +320,7 @@ static void test_scope_without_access_fails_alone(void **state)
     assert_non_null(strstr(r.err, "00000000-0000-0000-0000-00000000000e"));
     assert_non_null(strstr(r.err, "AuthorizationFailed"));
     assert_non_null(strstr(r.err, "403"));
-    assert_non_null(strstr(r.out, "3 scopes, 1 failed; 8 exports created"));
+    assert_non_null(strstr(r.out, "Exports: 3 scopes, 1 failed; 8 exports created"));
     run_result_dispose(&r);
     free(settings);
 }
@@ -320,7 +330,7 @@ static void test_rejected_settings_change_nothing(void **state)
     (void)state;
     const char *scopes[] = {EA, EA "/departments/1234", NULL};
     char *settings = write_settings("overlap.json", scopes);
-    const char *run[] = {"run", "--once", NULL};
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
     run_result r = hubagent(settings, run);
     expect_code(&r, 1);
     assert_non_null(strstr(r.err, "is inside scopes[0]"));
@@ -328,6 +338,135 @@ static void test_rejected_settings_change_nothing(void **state)
     run_result_dispose(&r);
     assert_int_equal(admin_count(&mock, "exports.list"), 0);
     assert_int_equal(admin_count(&mock, "exports.put"), 0);
+    free(settings);
+}
+
+static void test_runs_fire_once_per_tick(void **state)
+{
+    (void)state;
+    const char *first[] = {"run", "--once", "--watch", "20", "--poll-interval", "1", NULL};
+    run_result r = hubagent(settings_path, first);
+    expect_code(&r, 0);
+    /* A new hub runs each export once: 4 daily + 2 monthly at the EA account and the
+     * MCA billing profile, 1 + 1 at the resource group. */
+    assert_non_null(strstr(r.out, "Runs: 14 triggered"));
+    assert_non_null(strstr(r.out, "14 completed, 0 no data, 0 failed, 0 still running"));
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.run"), 14);
+
+    const char *again[] = {"run", "--once", NULL};
+    r = hubagent(settings_path, again);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "Runs: 0 triggered, 14 already ran this tick"));
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.run"), 14);
+
+    /* A forced daily tick fires the daily exports only. */
+    const char *daily[] = {"run", "--once",          "--tick", "daily", "--watch",
+                           "20",  "--poll-interval", "1",      NULL};
+    r = hubagent(settings_path, daily);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "Runs: 9 triggered"));
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.run"), 23);
+
+    /* status reads the state alone: no call to Azure. */
+    admin_send(&mock, "DELETE", "/admin/requests", NULL);
+    const char *status[] = {"status", NULL};
+    r = hubagent(settings_path, status);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, RG "\n"));
+    assert_non_null(strstr(r.out, "demo-daily-costdetails"));
+    assert_non_null(strstr(r.out, "Completed"));
+    assert_non_null(strstr(r.out, "daily"));
+    run_result_dispose(&r);
+    const char *status_json[] = {"status", "--json", NULL};
+    r = hubagent(settings_path, status_json);
+    expect_code(&r, 0);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    json_t *scopes = json_object_get(root, "scopes");
+    assert_int_equal(json_array_size(scopes), 3);
+    size_t exports = 0, completed = 0, index;
+    json_t *scope;
+    json_array_foreach(scopes, index, scope)
+    {
+        size_t e;
+        json_t *item;
+        json_array_foreach(json_object_get(scope, "exports"), e, item)
+        {
+            exports++;
+            const char *run_status =
+                json_string_value(json_object_get(json_object_get(item, "last_run"), "status"));
+            completed += run_status != NULL && strcmp(run_status, "Completed") == 0;
+        }
+    }
+    assert_int_equal(exports, 14);
+    assert_int_equal(completed, 14);
+    json_decref(root);
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.list"), 0);
+}
+
+static void test_run_in_progress_is_not_fired_again(void **state)
+{
+    (void)state;
+    /* Runs that take a minute: the second tick finds them still going. */
+    admin_send(&mock, "PUT", "/admin/runs",
+               "{\"queued_ms\":1000,\"in_progress_ms\":60000,\"outcome\":\"Completed\"}");
+    const char *first[] = {"run", "--once", "--tick", "monthly", NULL};
+    run_result r = hubagent(settings_path, first);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "Runs: 5 triggered"));
+    assert_non_null(strstr(r.out, "5 still running"));
+    run_result_dispose(&r);
+    /* A forced tick is "now", to the second: let the next one be a new tick. */
+    struct timespec pause = {1, 200000000};
+    nanosleep(&pause, NULL);
+    r = hubagent(settings_path, first);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "Runs: 0 triggered, 0 already ran this tick, 5 skipped"));
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.run"), 5);
+}
+
+static void test_failed_run_is_reported(void **state)
+{
+    (void)state;
+    admin_send(&mock, "PUT", "/admin/runs",
+               "{\"queued_ms\":100,\"in_progress_ms\":200,\"outcome\":\"Failed\"}");
+    const char *run[] = {"run", "--once",          "--tick", "monthly", "--watch",
+                         "20",  "--poll-interval", "1",      NULL};
+    run_result r = hubagent(settings_path, run);
+    expect_code(&r, 3);
+    assert_non_null(strstr(r.out, "5 failed"));
+    assert_non_null(strstr(r.err, "ended Failed"));
+    run_result_dispose(&r);
+}
+
+static void test_online_overlap_refused(void **state)
+{
+    (void)state;
+    /* The subscription belongs to the EA billing account: only Azure knows. */
+    const char *scopes[] = {
+        EA, "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-app", NULL};
+    char *settings = write_settings("online.json", scopes);
+    const char *run[] = {"run", "--once", "--no-runs", NULL};
+    run_result r = hubagent(settings, run);
+    expect_code(&r, 1);
+    assert_non_null(strstr(r.err, "(resource group) is inside scopes[0]"));
+    assert_non_null(strstr(r.err, "according to Azure"));
+    assert_non_null(strstr(r.err, "nothing was changed"));
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "billing.subscriptions"), 1);
+    assert_int_equal(admin_count(&mock, "exports.list"), 0);
+    assert_int_equal(admin_count(&mock, "exports.put"), 0);
+
+    const char *skip[] = {"run", "--once", "--no-runs", "--no-online-check", NULL};
+    r = hubagent(settings, skip);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.err, "online overlap check skipped"));
+    run_result_dispose(&r);
     free(settings);
 }
 
@@ -356,6 +495,10 @@ int main(void)
         cmocka_unit_test_setup(test_scope_without_access_fails_alone, reset_mock),
         cmocka_unit_test_setup(test_rejected_settings_change_nothing, reset_mock),
         cmocka_unit_test_setup(test_plan_json, reset_mock),
+        cmocka_unit_test_setup(test_online_overlap_refused, reset_mock),
+        cmocka_unit_test_setup(test_runs_fire_once_per_tick, reset_mock),
+        cmocka_unit_test_setup(test_run_in_progress_is_not_fired_again, reset_mock),
+        cmocka_unit_test_setup(test_failed_run_is_reported, reset_mock),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -90,14 +90,17 @@ static void test_rows_survive_reopen(void **state)
     assert_int_equal(agent_state_get_value(s, "nope", &value, NULL), AGENT_STATE_E_NOT_FOUND);
     agent_state_run last;
     assert_int_equal(
-        agent_state_last_run(s, "/subscriptions/x", "hub-daily-costdetails", &last, NULL),
+        agent_state_last_run(s, "/subscriptions/x", "hub-daily-costdetails", NULL, &last, NULL),
         AGENT_STATE_OK);
     assert_string_equal(last.status, "Completed");
     assert_string_equal(last.run_id, "run-guid");
     assert_string_equal(last.period_from, "2026-01-01");
     assert_int_equal(last.finished_at, 9);
     agent_state_run_dispose(&last);
-    assert_int_equal(agent_state_last_run(s, "/subscriptions/x", "other", &last, NULL),
+    assert_int_equal(
+        agent_state_last_run(s, "/subscriptions/x", "hub-daily-costdetails", "daily", &last, NULL),
+        AGENT_STATE_E_NOT_FOUND);
+    assert_int_equal(agent_state_last_run(s, "/subscriptions/x", "other", NULL, &last, NULL),
                      AGENT_STATE_E_NOT_FOUND);
     assert_int_equal(
         agent_state_delete_export(s, "/subscriptions/x", "hub-daily-costdetails", NULL),

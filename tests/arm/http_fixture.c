@@ -78,11 +78,15 @@ static enum MHD_Result echo(struct MHD_Connection *c, const char *method, size_t
     const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     const char *custom = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Test");
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-ms-version");
     char body[1024];
     snprintf(body, sizeof body,
              "{\"method\":\"%s\",\"client_request_id\":\"%s\",\"user_agent\":\"%s\","
-             "\"content_length\":\"%s\",\"x_test\":\"%s\",\"received\":%zu}",
-             method, id ? id : "", ua ? ua : "", cl ? cl : "", custom ? custom : "", received);
+             "\"content_length\":\"%s\",\"x_test\":\"%s\",\"received\":%zu,"
+             "\"authorization\":\"%s\",\"x_ms_version\":\"%s\"}",
+             method, id ? id : "", ua ? ua : "", cl ? cl : "", custom ? custom : "", received,
+             auth ? auth : "", version ? version : "");
     return reply(c, 200,
                  "Content-Type: application/json\nx-ms-request-id: rid-1\n"
                  "x-ms-correlation-request-id: corr-1\nX-Multi: one\n",
@@ -107,7 +111,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(url, "/echo") == 0)
+    if (strcmp(url, "/echo") == 0 || strncmp(url, "/echo/", 6) == 0)
         return echo(c, method, s->received);
     if (strcmp(url, "/slow") == 0) {
         /* Counted only while handled, so the overlap seen is real concurrency; the pause

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arm/blob.h"
+#include "log_capture.h"
 #include "test_util.h"
 
 typedef struct fixture {
@@ -18,17 +19,8 @@ typedef struct fixture {
     arm_blob_client *blob;
     arm_blob_client *small_blocks; /* block_size 1 MiB, single put ≤ 2 MiB */
     char *dir;
-    char log[1 << 16];
+    log_capture log;
 } fixture;
-
-static void capture_log(void *ctx, arm_log_level level, const char *line)
-{
-    (void)level;
-    fixture *f = ctx;
-    size_t n = strlen(f->log);
-    if (n + strlen(line) + 2 < sizeof f->log)
-        snprintf(f->log + n, sizeof f->log - n, "%s\n", line);
-}
 
 static int setup(void **state)
 {
@@ -37,8 +29,8 @@ static int setup(void **state)
     if (test_azurite_start(&f->azurite) != 0)
         return -1;
     arm_http_options ho = arm_http_options_default();
-    ho.log = capture_log;
-    ho.log_ctx = f;
+    ho.log = log_capture_line;
+    ho.log_ctx = &f->log;
     arm_blob_options bo = arm_blob_options_default();
     bo.endpoint = f->azurite.endpoint;
     bo.shared_key = TEST_AZURITE_KEY;
@@ -305,8 +297,8 @@ static void test_block_upload_from_file(void **state)
     assert_int_equal(got_len, size);
     assert_memory_equal(got, buf, size);
     /* 11 blocks were sent (10 full + 1 partial), then the list. */
-    assert_non_null(strstr(f->log, "comp=block&blockid="));
-    assert_non_null(strstr(f->log, "comp=blocklist"));
+    assert_non_null(strstr(f->log.text, "comp=block&blockid="));
+    assert_non_null(strstr(f->log.text, "comp=blocklist"));
     free(got);
     free(buf);
     free(in);
@@ -356,7 +348,7 @@ static void test_wrong_key_is_refused_without_leaking_it(void **state)
     char line[2048];
     arm_error_format(&err, line, sizeof line);
     assert_null(strstr(line, "AAAAAAAAAAAA"));
-    assert_null(strstr(f->log, "SharedKey"));
+    assert_null(strstr(f->log.text, "SharedKey"));
     arm_blob_client_free(c);
     bo.shared_key = "not base64!";
     assert_int_equal(arm_blob_client_new(f->http, &bo, &c, &err), ARM_ERR_INVALID_ARGUMENT);

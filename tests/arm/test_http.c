@@ -10,22 +10,15 @@
 #include <string.h>
 
 #include "arm/http.h"
+#include "log_capture.h"
 #include "http_fixture.h"
 #include "test_util.h"
 
 typedef struct fixture {
     http_fixture *server;
     arm_http_client *client;
-    char log[8192];
+    log_capture log;
 } fixture;
-
-static void capture_log(void *ctx, arm_log_level level, const char *line)
-{
-    (void)level;
-    fixture *f = ctx;
-    size_t n = strlen(f->log);
-    snprintf(f->log + n, sizeof f->log - n, "%s\n", line);
-}
 
 static int setup(void **state)
 {
@@ -34,8 +27,8 @@ static int setup(void **state)
     if (f->server == NULL)
         return -1;
     arm_http_options o = arm_http_options_default();
-    o.log = capture_log;
-    o.log_ctx = f;
+    o.log = log_capture_line;
+    o.log_ctx = &f->log;
     o.max_in_flight = 4;
     if (arm_http_client_new(&o, &f->client, NULL) != ARM_OK)
         return -1;
@@ -78,9 +71,9 @@ static void test_get_sends_identity_headers(void **state)
     assert_non_null(strstr(resp.body, "\"x_test\":\"hello\""));
     assert_string_equal(arm_http_response_header(&resp, "X-MS-REQUEST-ID"), "rid-1");
     /* The reply's ids reach the debug log with our client request id. */
-    assert_non_null(strstr(f->log, "x-ms-request-id=rid-1"));
-    assert_non_null(strstr(f->log, "x-ms-correlation-request-id=corr-1"));
-    assert_non_null(strstr(f->log, resp.client_request_id));
+    assert_non_null(strstr(f->log.text, "x-ms-request-id=rid-1"));
+    assert_non_null(strstr(f->log.text, "x-ms-correlation-request-id=corr-1"));
+    assert_non_null(strstr(f->log.text, resp.client_request_id));
     assert_true(resp.request_sent);
     arm_http_response_dispose(&resp);
 }
@@ -204,7 +197,7 @@ static void test_error_reply_fills_error(void **state)
     assert_string_equal(err.correlation_id, "corr-e");
     assert_string_equal(err.request_id, "rid-e");
     assert_string_equal(err.client_request_id, resp.client_request_id);
-    assert_null(strstr(f->log, "SECRET"));
+    assert_null(strstr(f->log.text, "SECRET"));
     /* A streamed request's error body goes to the error, not to the caller's sink. */
     counter sink = {0};
     get.response_write = count_bytes;

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arm/blob.h"
 #include "arm/retry.h"
+#include "log_capture.h"
 #include "fake_clock.h"
 #include "http_fixture.h"
 
@@ -44,24 +46,16 @@ typedef struct fixture {
     arm_retry_policy policy;
     arm_pipeline pipeline;
     char url[256];
-    char log[16384];
+    log_capture log;
 } fixture;
-
-static void capture_log(void *ctx, arm_log_level level, const char *line)
-{
-    (void)level;
-    fixture *f = ctx;
-    size_t n = strlen(f->log);
-    snprintf(f->log + n, sizeof f->log - n, "%s\n", line);
-}
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     f->server = http_fixture_start();
     arm_http_options o = arm_http_options_default();
-    o.log = capture_log;
-    o.log_ctx = f;
+    o.log = log_capture_line;
+    o.log_ctx = &f->log;
     if (f->server == NULL || arm_http_client_new(&o, &f->http, NULL) != ARM_OK)
         return -1;
     f->clock.now = 1000000;
@@ -108,7 +102,7 @@ static void test_429_waits_largest_header_then_succeeds(void **state)
     assert_int_equal(err.attempts, 2);
     assert_int_equal(http_fixture_script_hits(f->server) - before, 2);
     assert_true(fabs(f->clock.last_sleep - 37) < 0.01);
-    assert_non_null(strstr(f->log, "retrying POST /script"));
+    assert_non_null(strstr(f->log.text, "retrying POST /script"));
     arm_http_response_dispose(&resp);
 }
 
@@ -184,6 +178,62 @@ static void test_connection_reset_retried_for_get(void **state)
     arm_http_response_dispose(&resp);
 }
 
+static size_t one_shot_read(void *ctx, char *buf, size_t len)
+{
+    int *sent = ctx;
+    if (*sent || len < 2)
+        return 0;
+    *sent = 1;
+    memcpy(buf, "{}", 2);
+    return 2;
+}
+
+static arm_status failing_token(void *ctx, const char *resource, char **out, arm_error *err)
+{
+    (void)ctx;
+    (void)resource;
+    (void)err; /* says nothing: the status alone must carry the failure */
+    *out = NULL;
+    return ARM_ERR_AUTH;
+}
+
+static void test_token_failure_is_reported(void **state)
+{
+    fixture *f = *state;
+    arm_token_provider tp = {NULL, failing_token, NULL};
+    f->pipeline.tokens = &tp;
+    f->pipeline.resource = "https://management.azure.com/";
+    int before = http_fixture_script_hits(f->server);
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(call(f, "GET", &resp, &err), ARM_ERR_AUTH);
+    assert_int_equal(err.status, ARM_ERR_AUTH);
+    assert_int_equal(http_fixture_script_hits(f->server), before); /* nothing was sent */
+    f->pipeline.tokens = NULL;
+    arm_http_response_dispose(&resp);
+}
+
+static void test_unrewindable_body_is_not_resent(void **state)
+{
+    fixture *f = *state;
+    http_fixture_push(f->server, 503, NULL, "");
+    int before = http_fixture_script_hits(f->server);
+    int sent = 0;
+    arm_http_request req = {.method = "PUT",
+                            .url = f->url,
+                            .body_read = one_shot_read,
+                            .body_ctx = &sent,
+                            .body_length = 2};
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(arm_pipeline_send(&f->pipeline, NULL, &req, &resp, &err), ARM_ERR_HTTP);
+    assert_int_equal(err.http_status, 503);
+    assert_int_equal(http_fixture_script_hits(f->server) - before, 1);
+    arm_http_response_dispose(&resp);
+}
+
 static void test_401_refreshes_token_once(void **state)
 {
     fixture *f = *state;
@@ -209,7 +259,7 @@ static void test_401_refreshes_token_once(void **state)
     assert_int_equal(call(f, "GET", &resp, &err), ARM_ERR_HTTP);
     assert_string_equal(err.code, "InvalidAuthenticationToken");
     assert_int_equal(t.invalidated, 2);
-    assert_null(strstr(f->log, "tok-"));
+    assert_null(strstr(f->log.text, "tok-"));
     f->pipeline.tokens = NULL;
     arm_http_response_dispose(&resp);
 }
@@ -242,6 +292,31 @@ static void test_batch_is_paced(void **state)
     arm_pacer_free(pacer);
 }
 
+static void test_blob_bearer_auth(void **state)
+{
+    fixture *f = *state;
+    tokens t = {0};
+    arm_token_provider tp = {&t, get_token, invalidate};
+    char endpoint[128];
+    snprintf(endpoint, sizeof endpoint, "%s/echo", http_fixture_url(f->server));
+    arm_blob_options o = arm_blob_options_default();
+    o.endpoint = endpoint; /* path style: account "echo" */
+    o.tokens = &tp;
+    arm_blob_client *c;
+    assert_int_equal(arm_blob_client_new(f->http, &o, &c, NULL), ARM_OK);
+    char *body = NULL;
+    assert_int_equal(arm_blob_get_bytes(c, "container", "a/b.csv", &body, NULL, NULL), ARM_OK);
+    assert_non_null(strstr(body, "\"authorization\":\"Bearer tok-1\""));
+    assert_non_null(strstr(body, "\"x_ms_version\":\"2021-08-06\""));
+    assert_string_equal(t.last_resource, "https://storage.azure.com/");
+    free(body);
+    arm_blob_client_free(c);
+    /* Shared Key and a token provider together are refused. */
+    o.shared_key = "AAAA";
+    arm_error err;
+    assert_int_equal(arm_blob_client_new(f->http, &o, &c, &err), ARM_ERR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,8 +325,11 @@ int main(void)
         cmocka_unit_test(test_backoff_grows_then_gives_up),
         cmocka_unit_test(test_total_time_bound),
         cmocka_unit_test(test_connection_reset_retried_for_get),
+        cmocka_unit_test(test_unrewindable_body_is_not_resent),
+        cmocka_unit_test(test_token_failure_is_reported),
         cmocka_unit_test(test_401_refreshes_token_once),
         cmocka_unit_test(test_batch_is_paced),
+        cmocka_unit_test(test_blob_bearer_auth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

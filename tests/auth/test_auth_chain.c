@@ -185,6 +185,40 @@ static void test_explicit_options_win_and_kind_can_be_forced(void **state)
     assert_non_null(strstr(f->error.message, "password"));
 }
 
+static void test_token_credentials_narrows_the_chain(void **state)
+{
+    chain_fixture *f = *state;
+    const char *env[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT,
+                         "AZURE_CLIENT_SECRET=" FAKE_CLIENT_SECRET,
+                         "AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential", NULL};
+    assert_string_equal(choose(f, env, AUTH_OK), "ManagedIdentityCredential(IMDS)");
+    assert_non_null(strstr(f->explanation, "1. service principal with client secret: excluded "
+                                           "by AZURE_TOKEN_CREDENTIALS"));
+    assert_non_null(strstr(f->explanation, "AZURE_CLIENT_ID selects the user-assigned"));
+
+    auth_chain_options_default(&f->options);
+    const char *wi[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT,
+                        "AZURE_CLIENT_SECRET=" FAKE_CLIENT_SECRET,
+                        "AZURE_TOKEN_CREDENTIALS=WorkloadIdentityCredential", NULL};
+    choose(f, wi, AUTH_UNAVAILABLE);
+    assert_non_null(strstr(f->error.message, "AZURE_TOKEN_CREDENTIALS=WorkloadIdentityCredential"));
+
+    const char *values[] = {"prod", "dev", "AzureCliCredential"};
+    auth_status expected[] = {AUTH_OK, AUTH_INVALID_ARGUMENT, AUTH_INVALID_ARGUMENT};
+    for (int i = 0; i < 3; i++) {
+        char var[80];
+        snprintf(var, sizeof(var), "AZURE_TOKEN_CREDENTIALS=%s", values[i]);
+        const char *one[] = {"AZURE_TENANT_ID=" FAKE_TENANT, "AZURE_CLIENT_ID=" FAKE_CLIENT,
+                             "AZURE_CLIENT_SECRET=" FAKE_CLIENT_SECRET, var, NULL};
+        auth_chain_options_default(&f->options);
+        choose(f, one, expected[i]);
+        if (expected[i] != AUTH_OK)
+            assert_non_null(strstr(f->error.message, values[i]));
+        else
+            assert_string_equal(auth_credential_name(f->credential), "ClientSecretCredential");
+    }
+}
+
 static void test_check_report_prints_claims_not_token(void **state)
 {
     chain_fixture *f = *state;
@@ -239,6 +273,7 @@ int main(void)
         T(test_certificate_then_workload),
         T(test_managed_identity_order),
         T(test_explicit_options_win_and_kind_can_be_forced),
+        T(test_token_credentials_narrows_the_chain),
         T(test_check_report_prints_claims_not_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

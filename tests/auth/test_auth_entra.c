@@ -34,6 +34,15 @@ typedef struct entra_fixture {
     char *ok_body;
 } entra_fixture;
 
+static auth_certificate_options *copts(const char *password, auth_assertion_algorithm algorithm)
+{
+    static auth_certificate_options options;
+    auth_certificate_options_default(&options);
+    options.password = password;
+    options.algorithm = algorithm;
+    return &options;
+}
+
 static int setup(void **state)
 {
     entra_fixture *f = calloc(1, sizeof(*f));
@@ -167,14 +176,14 @@ static json_t *verify_assertion(const char *jwt, const char *cert_path, json_t *
     const char *starts[2] = {jwt, dot1 + 1};
     size_t lens[2] = {(size_t)(dot1 - jwt), (size_t)(dot2 - dot1 - 1)};
     for (int i = 0; i < 2; i++) {
-        char b64[2048];
+        static char b64[16384];
         size_t n = lens[i];
         assert_true(n + 4 < sizeof(b64));
         for (size_t k = 0; k < n; k++)
             b64[k] = starts[i][k] == '-' ? '+' : starts[i][k] == '_' ? '/' : starts[i][k];
         while (n % 4)
             b64[n++] = '=';
-        unsigned char raw[2048];
+        static unsigned char raw[16384];
         int raw_len = EVP_DecodeBlock(raw, (unsigned char *)b64, (int)n);
         assert_true(raw_len > 0);
         while (raw_len > 0 && raw[raw_len - 1] == '\0')
@@ -254,7 +263,7 @@ static void check_certificate(entra_fixture *f, auth_assertion_algorithm algorit
         assert_true(fake_write_cert_pem(path, password, false));
     }
     assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
-                                                            password, algorithm, &f->options,
+                                                            copts(password, algorithm), &f->options,
                                                             &f->credential, &f->error),
                      AUTH_OK);
     fake_push(&f->fake, 200, f->ok_body);
@@ -309,42 +318,103 @@ static void test_certificate_rs256_encrypted_key(void **state)
     check_certificate(*state, AUTH_ASSERTION_RS256, FAKE_CERT_PASSWORD, false);
 }
 
+/* x5c: the leaf first (matching the thumbprint), then the rest of the file's chain. */
+static void test_certificate_chain_in_x5c(void **state)
+{
+    entra_fixture *f = *state;
+    char *path = NULL, *extra = NULL;
+    assert_true(asprintf(&path, "%s/chain.pem", f->dir) > 0);
+    assert_true(asprintf(&extra, "%s/extra.pem", f->dir) > 0);
+    assert_true(fake_write_cert_pem(path, NULL, false));
+    assert_true(fake_write_cert_pem(extra, NULL, false));
+    char *leaf_text = test_read_file(path, NULL), *extra_text = test_read_file(extra, NULL);
+    char *both = NULL;
+    assert_true(asprintf(&both, "%s%s", leaf_text, strstr(extra_text, "-----BEGIN CERTIFICATE")) >
+                0);
+    assert_int_equal(test_write_file(path, both, strlen(both)), 0);
+    auth_assertion_algorithm algorithms[] = {AUTH_ASSERTION_PS256, AUTH_ASSERTION_RS256};
+    for (int i = 0; i < 3; i++) {
+        auth_certificate_options *options = copts(NULL, algorithms[i % 2]);
+        options->send_certificate_chain = i < 2;
+        assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
+                                                                options, &f->options,
+                                                                &f->credential, &f->error),
+                         AUTH_OK);
+        fake_push(&f->fake, 200, f->ok_body);
+        assert_int_equal(get(f), AUTH_OK);
+        char *assertion = fake_form_field(f->fake.records[i].body, "client_assertion");
+        json_t *header = NULL;
+        json_t *claims = verify_assertion(assertion, path, &header);
+        json_t *x5c = json_object_get(header, "x5c");
+        if (i == 2) {
+            assert_null(x5c); /* off by default */
+        } else {
+            assert_int_equal(json_array_size(x5c), 2);
+            /* the first entry is the signing certificate: its hash is the thumbprint */
+            unsigned char der[4096];
+            const char *b64 = json_string_value(json_array_get(x5c, 0));
+            int der_len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)strlen(b64));
+            assert_true(der_len > 0);
+            const unsigned char *cursor = der;
+            X509 *leaf = d2i_X509(NULL, &cursor, der_len);
+            assert_non_null(leaf);
+            X509 *from_file = NULL;
+            FILE *file = fopen(path, "r");
+            from_file = PEM_read_X509(file, NULL, NULL, NULL);
+            fclose(file);
+            assert_int_equal(X509_cmp(leaf, from_file), 0);
+            X509_free(leaf);
+            X509_free(from_file);
+        }
+        json_decref(header);
+        json_decref(claims);
+        free(assertion);
+        auth_credential_free(f->credential);
+        f->credential = NULL;
+    }
+    free(leaf_text);
+    free(extra_text);
+    free(both);
+    free(path);
+    free(extra);
+}
+
 static void test_certificate_problems_are_named(void **state)
 {
     entra_fixture *f = *state;
     char *path = NULL;
     assert_true(asprintf(&path, "%s/bad.pem", f->dir) > 0);
     auth_credential *c = NULL;
-    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path, NULL,
-                                                            AUTH_ASSERTION_PS256, &f->options, &c,
-                                                            &f->error),
+    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
+                                                            copts(NULL, AUTH_ASSERTION_PS256),
+                                                            &f->options, &c, &f->error),
                      AUTH_IO);
     assert_non_null(strstr(f->error.message, path));
     assert_true(fake_write_cert_pem(path, NULL, true));
-    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path, NULL,
-                                                            AUTH_ASSERTION_PS256, &f->options, &c,
-                                                            &f->error),
+    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
+                                                            copts(NULL, AUTH_ASSERTION_PS256),
+                                                            &f->options, &c, &f->error),
                      AUTH_INVALID_ARGUMENT);
     assert_non_null(strstr(f->error.message, "does not match"));
     assert_true(fake_write_cert_pem(path, FAKE_CERT_PASSWORD, false));
-    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
-                                                            "wrong-password", AUTH_ASSERTION_PS256,
-                                                            &f->options, &c, &f->error),
+    assert_int_equal(auth_client_certificate_credential_new(
+                         FAKE_TENANT, FAKE_CLIENT, path,
+                         copts("wrong-password", AUTH_ASSERTION_PS256), &f->options, &c, &f->error),
                      AUTH_INVALID_ARGUMENT);
     fake_report_error(&f->error);
     assert_non_null(strstr(f->error.message, "password"));
     assert_null(strstr(f->error.message, "wrong-password"));
     assert_true(fake_write_cert_pfx(path, FAKE_CERT_PASSWORD));
-    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
-                                                            "wrong-password", AUTH_ASSERTION_PS256,
-                                                            &f->options, &c, &f->error),
+    assert_int_equal(auth_client_certificate_credential_new(
+                         FAKE_TENANT, FAKE_CLIENT, path,
+                         copts("wrong-password", AUTH_ASSERTION_PS256), &f->options, &c, &f->error),
                      AUTH_INVALID_ARGUMENT);
     fake_report_error(&f->error);
     assert_non_null(strstr(f->error.message, "PKCS#12"));
     assert_int_equal(test_write_file(path, "not a pem", 9), 0);
-    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path, NULL,
-                                                            AUTH_ASSERTION_PS256, &f->options, &c,
-                                                            &f->error),
+    assert_int_equal(auth_client_certificate_credential_new(FAKE_TENANT, FAKE_CLIENT, path,
+                                                            copts(NULL, AUTH_ASSERTION_PS256),
+                                                            &f->options, &c, &f->error),
                      AUTH_INVALID_ARGUMENT);
     assert_non_null(strstr(f->error.message, "neither PEM nor PKCS#12"));
     assert_null(c);
@@ -405,6 +475,7 @@ int main(void)
         T(test_certificate_ps256),
         T(test_certificate_rs256_encrypted_key),
         T(test_certificate_pfx),
+        T(test_certificate_chain_in_x5c),
         T(test_certificate_problems_are_named),
         T(test_workload_identity_reads_file_each_time),
     };

@@ -1,16 +1,14 @@
-/* auth integration tests against hubagent-mock: every credential kind gets a token the mock's
- * ARM accepts, over the real transport (arm/http.h) with the mock's CA; errors, IMDS retries,
- * expiry and refresh, and a federated token file that changes between calls. */
+/* auth integration tests against hubagent-mock, service principals: client secret and
+ * certificate (PS256/RS256, x5c) tokens the mock's ARM accepts, wrong secret/certificate,
+ * TLS verification, a federated token file that changes, the chain and `auth check`, and
+ * the cache through expiry, refresh and a 401. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "arm/http.h"
-#include "auth/auth.h"
-#include "auth_fake.h"
-#include "mock_fixture.h"
+#include "auth_mock.h"
 #include "test_util.h"
 
 #include <jwt.h>
@@ -21,175 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-/* From the mock's tests/data/mock-server/config.json. */
-#define M_TENANT        "11111111-1111-1111-1111-111111111111"
-#define M_SP            "aaaaaaaa-0000-0000-0000-000000000001"
-#define M_SP_OID        "bbbbbbbb-0000-0000-0000-000000000001"
-#define M_SP_SECRET     "test-secret-1"
-#define M_MI_SYSTEM_OID "dddddddd-0000-0000-0000-000000000001"
-#define M_MI_USER       "cccccccc-0000-0000-0000-000000000002"
-#define M_MI_USER_OID   "dddddddd-0000-0000-0000-000000000002"
-#define M_MI_USER_RES_ID                                                                           \
-    "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-hub/providers/"         \
-    "Microsoft.ManagedIdentity/userAssignedIdentities/uami"
-#define M_MSI_SECRET "test-msi-secret"
-#define ARM_RESOURCE "https://management.azure.com"
-
-static mock_fixture fx;
-static char *dir;
-static char *sp_pem;    /* key + registered certificate */
-static char *other_pem; /* key + certificate the mock does not know */
-static char *sp_key_path, *sp_cert_path;
-
-/* Clock for the cache tests: real time plus an offset the test moves. */
-static int64_t clock_offset;
-static int64_t test_clock(void *ctx)
+static auth_certificate_options *copts(const char *password, auth_assertion_algorithm algorithm)
 {
-    (void)ctx;
-    return (int64_t)time(NULL) + clock_offset;
-}
-
-static fake_time sleeps; /* records IMDS back-off without sleeping */
-static fake_log log_lines;
-
-static char *concat_files(const char *a, const char *b, const char *name)
-{
-    char *left = test_read_file(a, NULL), *right = test_read_file(b, NULL), *path = NULL;
-    assert_non_null(left);
-    assert_non_null(right);
-    assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-    char *both = NULL;
-    assert_true(asprintf(&both, "%s\n%s", left, right) > 0);
-    assert_int_equal(test_write_file(path, both, strlen(both)), 0);
-    free(left);
-    free(right);
-    free(both);
-    return path;
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    char *config = test_data_path("mock-server/config.json");
-    int rc = mock_fixture_start(config, &fx);
-    free(config);
-    if (rc != 0)
-        return -1;
-    dir = test_make_temp_dir();
-    sp_key_path = test_data_path("mock-server/sp-key.pem");
-    sp_cert_path = test_data_path("mock-server/sp-cert.pem");
-    char *other_key = test_data_path("mock-server/other-key.pem");
-    char *other_cert = test_data_path("mock-server/other-cert.pem");
-    sp_pem = concat_files(sp_key_path, sp_cert_path, "sp.pem");
-    other_pem = concat_files(other_key, other_cert, "other.pem");
-    free(other_key);
-    free(other_cert);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    mock_fixture_stop(&fx);
-    if (dir)
-        test_remove_tree(dir);
-    free(dir);
-    free(sp_pem);
-    free(other_pem);
-    free(sp_key_path);
-    free(sp_cert_path);
-    fake_log_dispose(&log_lines);
-    return 0;
-}
-
-/* One HTTP call through arm/http.h, trusting the mock's CA. Returns the status (0 = none). */
-static long http(const char *method, const char *url, const arm_http_header *headers,
-                 size_t header_count, const char *body, char **out_body)
-{
-    arm_http_options options = arm_http_options_default();
-    options.ca_bundle_path = fx.ca_path;
-    arm_http_client *client = NULL;
-    arm_error error;
-    arm_error_init(&error);
-    assert_int_equal(arm_http_client_new(&options, &client, &error), ARM_OK);
-    arm_http_request request = {.method = method,
-                                .url = url,
-                                .headers = headers,
-                                .header_count = header_count,
-                                .body = body,
-                                .body_len = body ? strlen(body) : 0};
-    arm_http_response response;
-    arm_http_response_init(&response);
-    arm_http_send(client, &request, &response, &error);
-    long status = response.status;
-    if (out_body)
-        *out_body = response.body ? strdup(response.body) : NULL;
-    arm_http_response_dispose(&response);
-    arm_http_client_free(client);
-    return status;
-}
-
-static void admin(const char *method, const char *path, const char *body)
-{
-    char *url = NULL;
-    assert_true(asprintf(&url, "%s%s", fx.admin, path) > 0);
-    arm_http_header json = {"Content-Type", "application/json"};
-    assert_int_equal(http(method, url, &json, 1, body, NULL), 200);
-    free(url);
-}
-
-/* What the mock's ARM says to a bearer token. */
-static long arm_accepts(const char *token)
-{
-    char *url = NULL, *bearer = NULL;
-    assert_true(asprintf(&url, "%s/subscriptions?api-version=2019-11-01", fx.arm) > 0);
-    assert_true(asprintf(&bearer, "Bearer %s", token) > 0);
-    arm_http_header header = {"Authorization", bearer};
-    long status = http("GET", url, &header, 1, NULL, NULL);
-    free(url);
-    free(bearer);
-    return status;
-}
-
-static void mock_options(auth_options *options)
-{
-    auth_options_default(options);
-    options->authority_host = fx.login;
-    options->ca_bundle = fx.ca_path;
-    options->sleep = fake_sleep;
-    options->sleep_ctx = &sleeps;
-    options->log = fake_log_line;
-    options->log_ctx = &log_lines;
-    sleeps.sleeps = 0;
-}
-
-/* Gets an ARM token from credential and checks the mock's ARM takes it. */
-static void token_works(auth_credential *credential, const char *object_id)
-{
-    auth_token token;
-    auth_token_init(&token);
-    auth_error error;
-    memset(&error, 0, sizeof(error));
-    auth_status status = auth_credential_get_token(credential, ARM_RESOURCE, &token, &error);
-    fake_report_error(&error);
-    assert_int_equal(status, AUTH_OK);
-    assert_non_null(token.access_token);
-    assert_true(token.expires_on > (int64_t)time(NULL) + 3000);
-    assert_string_equal(token.tenant_id, M_TENANT);
-    assert_string_equal(token.object_id, object_id);
-    assert_int_equal(arm_accepts(token.access_token), 200);
-    auth_token_dispose(&token);
-}
-
-static auth_status token_fails(auth_credential *credential, auth_error *error)
-{
-    auth_token token;
-    auth_token_init(&token);
-    memset(error, 0, sizeof(*error));
-    auth_status status = auth_credential_get_token(credential, ARM_RESOURCE, &token, error);
-    fake_report_error(error);
-    assert_null(token.access_token);
-    return status;
+    static auth_certificate_options options;
+    auth_certificate_options_default(&options);
+    options.password = password;
+    options.algorithm = algorithm;
+    return &options;
 }
 
 static void test_client_secret(void **state)
@@ -241,17 +77,18 @@ static void test_certificate_ps256_and_rs256(void **state)
     auth_assertion_algorithm algorithms[] = {AUTH_ASSERTION_PS256, AUTH_ASSERTION_RS256};
     for (size_t i = 0; i < 2; i++) {
         auth_credential *credential = NULL;
-        assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, sp_pem, NULL,
-                                                                algorithms[i], &options,
-                                                                &credential, NULL),
+        auth_certificate_options *cert = copts(NULL, algorithms[i]);
+        cert->send_certificate_chain = i == 1; /* x5c does not disturb the service */
+        assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, sp_pem, cert,
+                                                                &options, &credential, NULL),
                          AUTH_OK);
         token_works(credential, M_SP_OID);
         auth_credential_free(credential);
     }
     auth_credential *credential = NULL;
-    assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, other_pem, NULL,
-                                                            AUTH_ASSERTION_PS256, &options,
-                                                            &credential, NULL),
+    assert_int_equal(auth_client_certificate_credential_new(M_TENANT, M_SP, other_pem,
+                                                            copts(NULL, AUTH_ASSERTION_PS256),
+                                                            &options, &credential, NULL),
                      AUTH_OK);
     auth_error error;
     assert_int_equal(token_fails(credential, &error), AUTH_REJECTED);
@@ -328,138 +165,6 @@ static void test_workload_identity_file_changes(void **state)
     free(first);
     free(second);
     free(path);
-}
-
-static char *imds_endpoint(void)
-{
-    char *endpoint = NULL;
-    assert_true(asprintf(&endpoint, "%s/metadata/identity/oauth2/token", fx.imds) > 0);
-    return endpoint;
-}
-
-static void test_imds_system_and_user_assigned(void **state)
-{
-    (void)state;
-    auth_options options;
-    mock_options(&options);
-    char *endpoint = imds_endpoint();
-    const struct {
-        auth_managed_identity_options id;
-        const char *object_id;
-    } cases[] = {
-        {{0}, M_MI_SYSTEM_OID},
-        {{.client_id = M_MI_USER}, M_MI_USER_OID},
-        {{.object_id = M_MI_USER_OID}, M_MI_USER_OID},
-        {{.resource_id = M_MI_USER_RES_ID}, M_MI_USER_OID},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        auth_credential *credential = NULL;
-        assert_int_equal(
-            auth_imds_credential_new(endpoint, &cases[i].id, &options, &credential, NULL), AUTH_OK);
-        token_works(credential, cases[i].object_id);
-        auth_credential_free(credential);
-    }
-    auth_credential *credential = NULL;
-    auth_managed_identity_options unknown = {.client_id = "99999999-0000-0000-0000-000000000000"};
-    assert_int_equal(auth_imds_credential_new(endpoint, &unknown, &options, &credential, NULL),
-                     AUTH_OK);
-    auth_error error;
-    assert_int_equal(token_fails(credential, &error), AUTH_REJECTED);
-    assert_int_equal(error.http_status, 400);
-    assert_non_null(strstr(error.message, "Identity not found"));
-    auth_credential_free(credential);
-    free(endpoint);
-}
-
-static void test_imds_metadata_header(void **state)
-{
-    (void)state;
-    /* IMDS refuses a request without `Metadata: true` ... */
-    char *endpoint = imds_endpoint(), *url = NULL, *body = NULL;
-    assert_true(asprintf(&url, "%s?api-version=2018-02-01&resource=%s", endpoint,
-                         "https%3A%2F%2Fmanagement.azure.com") > 0);
-    assert_int_equal(http("GET", url, NULL, 0, NULL, &body), 400);
-    assert_non_null(strstr(body, "bad_request_102"));
-    free(body);
-    /* ... and the credential always sends it */
-    auth_options options;
-    mock_options(&options);
-    auth_credential *credential = NULL;
-    assert_int_equal(auth_imds_credential_new(endpoint, NULL, &options, &credential, NULL),
-                     AUTH_OK);
-    token_works(credential, M_MI_SYSTEM_OID);
-    auth_credential_free(credential);
-    free(url);
-    free(endpoint);
-}
-
-static void test_imds_retries_429_503_and_410(void **state)
-{
-    (void)state;
-    admin("PUT", "/admin/faults",
-          "[{\"route\": \"imds.token\", \"sequence\": [{\"status\": 429}, {\"status\": 503}, "
-          "{\"status\": 410}, null]}]");
-    auth_options options;
-    mock_options(&options);
-    char *endpoint = imds_endpoint();
-    auth_credential *credential = NULL;
-    assert_int_equal(auth_imds_credential_new(endpoint, NULL, &options, &credential, NULL),
-                     AUTH_OK);
-    token_works(credential, M_MI_SYSTEM_OID);
-    assert_int_equal(sleeps.sleeps, 3);
-    assert_int_equal(sleeps.slept_ms[0], 2000);
-    assert_int_equal(sleeps.slept_ms[1], 4000);
-    assert_int_equal(sleeps.slept_ms[2], 10000);
-    assert_non_null(strstr(log_lines.text, "HTTP 429"));
-    assert_non_null(strstr(log_lines.text, "HTTP 503"));
-    admin("PUT", "/admin/faults", "[]");
-    auth_credential_free(credential);
-    free(endpoint);
-
-    /* nothing listening: unavailable at once, no back-off */
-    char *absent = NULL;
-    assert_true(asprintf(&absent, "http://127.0.0.1:%d/metadata/identity/oauth2/token",
-                         test_free_port()) > 0);
-    mock_options(&options);
-    assert_int_equal(auth_imds_credential_new(absent, NULL, &options, &credential, NULL), AUTH_OK);
-    auth_error error;
-    assert_int_equal(token_fails(credential, &error), AUTH_UNAVAILABLE);
-    assert_int_equal(sleeps.sleeps, 0);
-    auth_credential_free(credential);
-    free(absent);
-}
-
-static void test_app_service_and_legacy_msi(void **state)
-{
-    (void)state;
-    auth_options options;
-    mock_options(&options);
-    auth_credential *credential = NULL;
-    assert_int_equal(auth_app_service_credential_new(fx.identity_endpoint, fx.identity_header, NULL,
-                                                     &options, &credential, NULL),
-                     AUTH_OK);
-    token_works(credential, M_MI_SYSTEM_OID);
-    auth_credential_free(credential);
-    auth_managed_identity_options user = {.client_id = M_MI_USER};
-    assert_int_equal(auth_app_service_credential_new(fx.identity_endpoint, fx.identity_header,
-                                                     &user, &options, &credential, NULL),
-                     AUTH_OK);
-    token_works(credential, M_MI_USER_OID);
-    auth_credential_free(credential);
-    assert_int_equal(auth_app_service_credential_new(fx.identity_endpoint, "wrong-header-value",
-                                                     NULL, &options, &credential, NULL),
-                     AUTH_OK);
-    auth_error error;
-    assert_int_equal(token_fails(credential, &error), AUTH_REJECTED);
-    assert_int_equal(error.http_status, 401);
-    assert_null(strstr(error.message, "wrong-header-value"));
-    auth_credential_free(credential);
-
-    assert_int_equal(auth_msi_legacy_credential_new(fx.identity_endpoint, M_MSI_SECRET, &user,
-                                                    &options, &credential, NULL),
-                     AUTH_OK);
-    token_works(credential, M_MI_USER_OID);
-    auth_credential_free(credential);
 }
 
 static const char *env_lookup(void *ctx, const char *name)
@@ -578,10 +283,6 @@ int main(void)
         cmocka_unit_test(test_tls_is_verified),
         cmocka_unit_test(test_certificate_ps256_and_rs256),
         cmocka_unit_test(test_workload_identity_file_changes),
-        cmocka_unit_test(test_imds_system_and_user_assigned),
-        cmocka_unit_test(test_imds_metadata_header),
-        cmocka_unit_test(test_imds_retries_429_503_and_410),
-        cmocka_unit_test(test_app_service_and_legacy_msi),
         cmocka_unit_test(test_chain_and_auth_check),
         cmocka_unit_test(test_cache_expiry_refresh_and_401),
     };

@@ -32,16 +32,16 @@ int mock_fixture_start(const char *config_path, mock_fixture *out)
     size_t len = strlen(out->dir) + 16;
     out->ca_path = malloc(len);
     snprintf(out->ca_path, len, "%s/ca.pem", out->dir);
-    char *argv[] = {binary,       "--config",    (char *)config_path, "--ca-out", out->ca_path,
-                    "--arm-port", "0",           "--imds-port",       "0",        "--admin-port",
+    char *argv[] = {binary,       "--config", (char *)config_path, "--ca-out", out->ca_path,
+                    "--arm-port", "0",        "--imds-port",       "0",        "--admin-port",
                     "0",          NULL};
     int rc = test_process_start(argv, NULL, &out->process);
     free(binary);
     if (rc == 0)
         out->start_line = test_process_wait_line(&out->process, "\"arm\"", 10000);
     if (out->start_line == NULL) {
-        char *err = out->process.stderr_path ? test_read_file(out->process.stderr_path, NULL)
-                                              : NULL;
+        char *err =
+            out->process.stderr_path ? test_read_file(out->process.stderr_path, NULL) : NULL;
         fprintf(stderr, "mock_fixture: hubagent-mock did not start with %s: %s\n", config_path,
                 err ? err : "(no stderr)");
         free(err);

@@ -115,8 +115,9 @@ char *mock_token(const mock_fixture *fx, const char *client_id, const char *secr
     char url[512], body[1024];
     snprintf(url, sizeof url, "%s/%s/oauth2/v2.0/token", fx->login, T_TENANT);
     char *s = url_encode(scope), *c = url_encode(secret);
-    snprintf(body, sizeof body, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s",
-             client_id, c, s);
+    snprintf(body, sizeof body,
+             "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", client_id, c,
+             s);
     free(s);
     free(c);
     http_result r;
@@ -207,12 +208,12 @@ char *make_assertion(const char *key_path, const char *cert_path, const char *al
     unsigned int digest_len = 0;
     X509_digest(cert, pss ? EVP_sha256() : EVP_sha1(), digest, &digest_len);
     char *thumb = b64(digest, digest_len, thumbprint_alphabet);
-    json_t *header = json_pack("{s:s, s:s, s:s}", "alg", alg, "typ", "JWT",
-                               pss ? "x5t#S256" : "x5t", thumb);
+    json_t *header =
+        json_pack("{s:s, s:s, s:s}", "alg", alg, "typ", "JWT", pss ? "x5t#S256" : "x5t", thumb);
     double now = (double)time(NULL);
-    json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:f, s:f}", "aud", aud, "iss", client_id,
-                               "sub", client_id, "jti", "test-jti", "exp",
-                               now + (double)exp_offset, "iat", now);
+    json_t *claims =
+        json_pack("{s:s, s:s, s:s, s:s, s:f, s:f}", "aud", aud, "iss", client_id, "sub", client_id,
+                  "jti", "test-jti", "exp", now + (double)exp_offset, "iat", now);
     if (with_nbf)
         json_object_set_new(claims, "nbf", json_integer((json_int_t)now));
     char *h = b64_json(header), *c = b64_json(claims);

@@ -16,8 +16,8 @@ static mock_fixture fx;
 static char *owner, *reader, *norole;
 
 #define LIST_PATH(scope) scope "/providers/Microsoft.CostManagement/exports?api-version=2025-03-01"
-#define EA_BA "/providers/Microsoft.Billing/billingAccounts/8611537"
-#define MCA_BA "/providers/Microsoft.Billing/billingAccounts/aaaa-bbbb:cccc-dddd_2019-05-31"
+#define EA_BA            "/providers/Microsoft.Billing/billingAccounts/8611537"
+#define MCA_BA           "/providers/Microsoft.Billing/billingAccounts/aaaa-bbbb:cccc-dddd_2019-05-31"
 
 static int setup(void **state)
 {
@@ -117,9 +117,9 @@ static void test_expired_tokens_are_refused(void **state)
     arm_call(&fx, short_lived, "GET", LIST_PATH(T_SUB), NULL, &r);
     assert_int_equal(r.status, 401);
     assert_string_equal(error_code(&r), "ExpiredAuthenticationToken");
-    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(r.json, "error"),
-                                                             "message")),
-                           "is earlier than current UTC time"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(r.json, "error"), "message")),
+               "is earlier than current UTC time"));
     http_result_dispose(&r);
     admin_send(&fx, "POST", "/admin/clock", "{\"advance_s\": -120}");
     free(short_lived);
@@ -213,8 +213,8 @@ static void test_subscriptions_and_lookups(void **state)
     assert_true(found);
     http_result_dispose(&r);
 
-    arm_call(&fx, owner, "GET", MCA_BA "/billingProfiles/BP01/billingSubscriptions?api-version=2024-04-01",
-             NULL, &r);
+    arm_call(&fx, owner, "GET",
+             MCA_BA "/billingProfiles/BP01/billingSubscriptions?api-version=2024-04-01", NULL, &r);
     assert_int_equal(r.status, 200);
     value = json_object_get(r.json, "value");
     assert_int_equal(json_array_size(value), 1);

@@ -188,10 +188,11 @@ static void test_token_errors_are_aadsts(void **state)
     http_result_dispose(&r);
 
     /* A principal of another tenant is unknown in this one. */
-    token_request(T_TENANT,
-                  "grant_type=client_credentials&client_id=" T_OTHER
-                  "&client_secret=test-secret-4&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
-                  &r);
+    token_request(
+        T_TENANT,
+        "grant_type=client_credentials&client_id=" T_OTHER
+        "&client_secret=test-secret-4&scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
+        &r);
     assert_int_equal(r.status, 400);
     assert_true(description_has(&r, "AADSTS700016"));
     http_result_dispose(&r);
@@ -232,7 +233,8 @@ static void assertion_request(const char *assertion, http_result *out)
     sprintf(form,
             "grant_type=client_credentials&client_id=" T_SP
             "&scope=https%%3A%%2F%%2Fmanagement.azure.com%%2F.default"
-            "&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+            "&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-"
+            "bearer"
             "&client_assertion=%s",
             assertion);
     token_request(T_TENANT, form, out);
@@ -288,9 +290,9 @@ static void test_bad_assertions_are_refused(void **state)
     /* Expired. */
     expect_assertion("RS256", "url", key_path, cert_path, -3600, false, 401, "AADSTS700024");
     /* Wrong audience. */
-    char *assertion = make_assertion(key_path, cert_path, "RS256", "url",
-                                     "https://login.example.com/other/oauth2/v2.0/token", T_SP,
-                                     600, false);
+    char *assertion =
+        make_assertion(key_path, cert_path, "RS256", "url",
+                       "https://login.example.com/other/oauth2/v2.0/token", T_SP, 600, false);
     http_result r;
     assertion_request(assertion, &r);
     assert_int_equal(r.status, 401);

@@ -18,6 +18,7 @@ static char *token;
 
 #define EXPORTS  T_SUB "/providers/Microsoft.CostManagement/exports"
 #define EA_BA    "/providers/Microsoft.Billing/billingAccounts/8611537"
+#define MCA_BA   "/providers/Microsoft.Billing/billingAccounts/aaaa-bbbb:cccc-dddd_2019-05-31"
 #define MG(name) "/providers/Microsoft.Management/managementGroups/" name
 
 static int setup(void **state)
@@ -172,6 +173,17 @@ static void test_dataset_scope_matrix(void **state)
     expect_put(T_SUB, "prices", "2025-03-01", prices, 400, "valid values: 'Usage'");
     expect_put(EA_BA, "prices", "2025-03-01", lower, 201, NULL);
     expect_put(EA_BA "/departments/1234", "focus", "2025-03-01", focus, 201, NULL);
+    expect_put(EA_BA "/enrollmentAccounts/5678", "focus", "2025-03-01", focus, 201, NULL);
+    expect_put(EA_BA "/enrollmentAccounts/5678", "prices", "2025-03-01", prices, 400,
+               "for scope type 'EnrollmentAccount'");
+    expect_put(T_SUB "/resourceGroups/rg-app", "focus", "2025-03-01", focus, 201, NULL);
+    expect_put(MCA_BA, "actual", "2025-03-01", actual, 201, NULL);
+    expect_put(MCA_BA, "prices", "2025-03-01", prices, 400, "for scope type 'BillingAccount'");
+    expect_put(MCA_BA "/billingProfiles/BP01", "prices", "2025-03-01", prices, 201, NULL);
+    expect_put(MCA_BA "/billingProfiles/BP01/invoiceSections/IS01", "prices", "2025-03-01", prices,
+               400, "for scope type 'InvoiceSection'");
+    expect_put(MCA_BA "/billingProfiles/BP01/invoiceSections/IS01", "focus", "2025-03-01", focus,
+               201, NULL);
     /* Old api-versions know only the old dataset types. */
     expect_put(T_SUB, "focus-old", "2022-10-01", focus, 400, "Invalid definition type");
     expect_put(T_SUB, "actual-old", "2022-10-01", actual, 201, NULL);
@@ -361,6 +373,19 @@ static void test_runs_are_asynchronous(void **state)
     assert_string_equal(run_status(run), "Failed");
     assert_non_null(path_get(run, "properties", "error", "code"));
     http_result_dispose(&r);
+    /* The other outcomes a client must handle. */
+    const char *outcomes[] = {"Timeout", "DataNotAvailable"};
+    for (size_t i = 0; i < 2; i++) {
+        char config[128];
+        snprintf(config, sizeof config, "{\"outcome\": \"%s\"}", outcomes[i]);
+        admin_send(&fx, "PUT", "/admin/runs", config);
+        arm_call(&fx, token, "POST", EXPORTS "/runner/run?api-version=2025-03-01", NULL, &r);
+        assert_int_equal(r.status, 200);
+        http_result_dispose(&r);
+        run = last_run("runner", &r);
+        assert_string_equal(run_status(run), outcomes[i]);
+        http_result_dispose(&r);
+    }
     admin_send(&fx, "PUT", "/admin/runs", "{\"outcome\": \"Completed\"}");
 }
 
@@ -403,6 +428,61 @@ static void test_run_time_periods(void **state)
     http_result_dispose(&r);
 }
 
+static void test_active_schedules_start_scheduled_runs(void **state)
+{
+    (void)state;
+    /* Polling for the scheduled run must not meet the Cost Management throttle. */
+    admin_send(&fx, "PUT", "/admin/throttling", "{\"enabled\": false}");
+    admin_send(&fx, "PUT", "/admin/runs", "{\"queued_ms\": 0, \"in_progress_ms\": 0}");
+    char from[40], extra[256];
+    time_t start = time(NULL) + 120;
+    strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", gmtime(&start));
+    snprintf(extra, sizeof extra,
+             "\"schedule\":{\"status\":\"Active\",\"recurrence\":\"Daily\","
+             "\"recurrencePeriod\":{\"from\":\"%s\"}}",
+             from);
+    char *body = export_body("FocusCost", extra);
+    http_result r;
+    put(T_SUB, "daily", "2025-03-01", body, &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(
+        json_string_value(path_get(r.json, "properties", "nextRunTimeEstimate", NULL)), from);
+    http_result_dispose(&r);
+    free(body);
+    /* Nothing runs before the start... */
+    json_t *run = last_run("daily", &r);
+    assert_null(run);
+    http_result_dispose(&r);
+    /* ...and once the mock's clock passes it, the service's own run appears. */
+    admin_send(&fx, "POST", "/admin/clock", "{\"advance_s\": 180}");
+    bool seen = false;
+    for (int attempt = 0; attempt < 200 && !seen; attempt++) {
+        run = last_run("daily", &r);
+        if (run != NULL) {
+            seen = true;
+            assert_string_equal(json_string_value(path_get(run, "properties", "submittedBy", NULL)),
+                                "System");
+            assert_string_equal(
+                json_string_value(path_get(run, "properties", "executionType", NULL)), "Scheduled");
+        }
+        http_result_dispose(&r);
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    assert_true(seen);
+    /* One run per occurrence: the next is a day later. */
+    arm_call(&fx, token, "GET", EXPORTS "/daily?api-version=2025-03-01", NULL, &r);
+    time_t next;
+    struct tm tm = {0};
+    strptime(json_string_value(path_get(r.json, "properties", "nextRunTimeEstimate", NULL)),
+             "%Y-%m-%dT%H:%M:%SZ", &tm);
+    next = timegm(&tm);
+    assert_int_equal((long)(next - start), 86400);
+    http_result_dispose(&r);
+    admin_send(&fx, "POST", "/admin/clock", "{\"advance_s\": -180}");
+    admin_send(&fx, "PUT", "/admin/throttling", "{\"enabled\": true}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_property_validation),
         cmocka_unit_test(test_runs_are_asynchronous),
         cmocka_unit_test(test_run_time_periods),
+        cmocka_unit_test(test_active_schedules_start_scheduled_runs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

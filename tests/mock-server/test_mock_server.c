@@ -83,8 +83,8 @@ static void test_unknown_routes_get_arm_errors(void **state)
     http_result r;
     arm_call(&fx, token, "GET", "/foo/bar?api-version=2022-01-01", NULL, &r);
     assert_int_equal(r.status, 404);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
-                        "NotFound");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")), "NotFound");
     char *request_id = http_header(&r, "x-ms-request-id");
     char *echo = http_header(&r, "x-ms-client-request-id");
     assert_non_null(request_id);
@@ -93,15 +93,25 @@ static void test_unknown_routes_get_arm_errors(void **state)
     free(echo);
     http_result_dispose(&r);
 
-    arm_call(&fx, token, "GET", T_SUB "/providers/Microsoft.CostManagement/budgets?api-version=2023-03-01",
+    arm_call(&fx, token, "GET",
+             T_SUB "/providers/Microsoft.CostManagement/budgets?api-version=2023-03-01", NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
+        "InvalidResourceType");
+    http_result_dispose(&r);
+
+    arm_call(&fx, token, "GET",
+             T_SUB "/providers/Microsoft.CostManagement/exports/x/other?api-version=2023-03-01",
              NULL, &r);
     assert_int_equal(r.status, 404);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"), "code")),
-                        "InvalidResourceType");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.json, "error"), "code")), "NotFound");
     http_result_dispose(&r);
 
     arm_call(&fx, token, "PATCH",
-             T_SUB "/providers/Microsoft.CostManagement/exports/x?api-version=2023-03-01", "{}", &r);
+             T_SUB "/providers/Microsoft.CostManagement/exports/x?api-version=2023-03-01", "{}",
+             &r);
     assert_int_equal(r.status, 405);
     assert_non_null(json_object_get(json_object_get(r.json, "error"), "message"));
     http_result_dispose(&r);
@@ -138,6 +148,7 @@ static void test_admin_counts_requests_per_route(void **state)
     assert_string_equal(json_string_value(json_object_get(first, "principal")), T_SP_OID);
     assert_int_equal(json_integer_value(json_object_get(first, "status")), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 3);
+    assert_string_equal(json_string_value(json_object_get(first, "api_version")), "2022-12-01");
     http_result_dispose(&r);
     admin_send(&fx, "DELETE", "/admin/requests", NULL);
     assert_int_equal(admin_count(&fx, "subscriptions.list"), 0);
@@ -167,7 +178,8 @@ static void test_bad_configuration_is_refused_with_a_reason(void **state)
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "tenants"));
     free(err);
-    run_with_config("{\"tenants\": [\"t\"], \"principals\": [{\"client_id\": \"c\"}]}", &code, &err);
+    run_with_config("{\"tenants\": [\"t\"], \"principals\": [{\"client_id\": \"c\"}]}", &code,
+                    &err);
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "principals[0].object_id"));
     free(err);
@@ -182,10 +194,37 @@ static void test_bad_configuration_is_refused_with_a_reason(void **state)
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "faults[0]"));
     free(err);
+    /* A typo is named, not silently ignored. */
+    run_with_config("{\"tenants\": [\"t\"], \"subscriptions\": [{\"id\": \"s\", "
+                    "\"managment_group\": \"m\"}]}",
+                    &code, &err);
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(err, "subscriptions[0]: unknown key 'managment_group'"));
+    free(err);
+    run_with_config("{\"tenants\": [\"t\"], \"throttle\": {}}", &code, &err);
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(err, "unknown key 'throttle'"));
+    free(err);
     run_with_config("{\"tenants\": [\"t\"], ", &code, &err);
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "config.json:"));
     free(err);
+}
+
+static void test_examples_start(void **state)
+{
+    (void)state;
+    const char *examples[] = {"ea-mca-hub.json", "faults-and-throttling.json"};
+    for (size_t i = 0; i < 2; i++) {
+        char relative[128];
+        snprintf(relative, sizeof relative, "../../mock-server/examples/%s", examples[i]);
+        char *path = test_data_path(relative);
+        mock_fixture example;
+        assert_int_equal(mock_fixture_start(path, &example), 0);
+        int status = mock_fixture_stop(&example);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        free(path);
+    }
 }
 
 int main(void)
@@ -196,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_unknown_routes_get_arm_errors),
         cmocka_unit_test(test_admin_counts_requests_per_route),
         cmocka_unit_test(test_bad_configuration_is_refused_with_a_reason),
+        cmocka_unit_test(test_examples_start),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

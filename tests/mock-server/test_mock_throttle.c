@@ -17,7 +17,7 @@ static char *token;
 
 #define LIST T_SUB "/providers/Microsoft.CostManagement/exports?api-version=2025-03-01"
 #define LIST_RG                                                                                    \
-    T_SUB "/resourceGroups/rg-hub/providers/Microsoft.CostManagement/exports?api-version="        \
+    T_SUB "/resourceGroups/rg-hub/providers/Microsoft.CostManagement/exports?api-version="         \
           "2025-03-01"
 
 static int setup(void **state)
@@ -137,6 +137,32 @@ static void test_tenant_bucket_and_arm_reads(void **state)
     http_result_dispose(&r);
 }
 
+static void test_client_bucket_and_client_type(void **state)
+{
+    (void)state;
+    admin_send(&fx, "PUT", "/admin/throttling",
+               "{\"client\": {\"capacity\": 1, \"refill_per_second\": 0.1}}");
+    http_result r;
+    arm_call(&fx, token, "GET", LIST, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_header(&r, "x-ms-ratelimit-remaining-microsoft.costmanagement-clienttype-requests",
+                  "DefaultQuota:0");
+    http_result_dispose(&r);
+    /* The same client on another scope shares the client bucket. */
+    arm_call(&fx, token, "GET", LIST_RG, NULL, &r);
+    assert_int_equal(r.status, 429);
+    assert_header(&r, "x-ms-ratelimit-microsoft.costmanagement-clienttype-retry-after", "10");
+    http_result_dispose(&r);
+    /* A ClientType header moves the caller into its own bucket. */
+    char url[512], auth[4096];
+    snprintf(url, sizeof url, "%s%s", fx.arm, LIST_RG);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *headers[] = {auth, "ClientType: hubagent", NULL};
+    http_call("GET", url, fx.ca_path, headers, NULL, &r);
+    assert_int_equal(r.status, 200);
+    http_result_dispose(&r);
+}
+
 static void set_faults(const char *json)
 {
     admin_send(&fx, "PUT", "/admin/faults", json);
@@ -145,8 +171,9 @@ static void set_faults(const char *json)
 static void test_scripted_5xx_and_retry_after(void **state)
 {
     (void)state;
-    set_faults("[{\"route\": \"exports.list\", \"sequence\": [{\"status\": 503, \"retry_after\": 7},"
-               " {\"status\": 500}, null]}]");
+    set_faults(
+        "[{\"route\": \"exports.list\", \"sequence\": [{\"status\": 503, \"retry_after\": 7},"
+        " {\"status\": 500}, null]}]");
     http_result r;
     arm_call(&fx, token, "GET", LIST, NULL, &r);
     assert_int_equal(r.status, 503);
@@ -202,7 +229,8 @@ static void test_resets_slow_and_broken_bodies(void **state)
     /* The reply is lost but the export was created. */
     set_faults("[{\"route\": \"exports.put\", \"sequence\": [{\"reset_after\": true}]}]");
     char *body = export_body("ActualCost", NULL);
-    const char *path = T_SUB "/providers/Microsoft.CostManagement/exports/lost?api-version=2025-03-01";
+    const char *path =
+        T_SUB "/providers/Microsoft.CostManagement/exports/lost?api-version=2025-03-01";
     arm_call(&fx, token, "PUT", path, body, &r);
     assert_int_equal(r.status, 0);
     http_result_dispose(&r);
@@ -255,8 +283,14 @@ static void test_bad_fault_rules_are_refused(void **state)
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(r.body, "bogus"));
     http_result_dispose(&r);
-    http_call("PUT", url, NULL, NULL, "[{\"route\": \"x\", \"probability\": 2, \"fault\": {}}]", &r);
+    http_call("PUT", url, NULL, NULL, "[{\"route\": \"x\", \"probability\": 2, \"fault\": {}}]",
+              &r);
     assert_int_equal(r.status, 400);
+    http_result_dispose(&r);
+    snprintf(url, sizeof url, "%s/admin/throttling", fx.admin);
+    http_call("PUT", url, NULL, NULL, "{\"tenant\": {\"capacty\": 1}}", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "capacty"));
     http_result_dispose(&r);
 }
 
@@ -265,6 +299,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_cost_management_buckets, reset_state),
         cmocka_unit_test_setup(test_tenant_bucket_and_arm_reads, reset_state),
+        cmocka_unit_test_setup(test_client_bucket_and_client_type, reset_state),
         cmocka_unit_test_setup(test_scripted_5xx_and_retry_after, reset_state),
         cmocka_unit_test_setup(test_resets_slow_and_broken_bodies, reset_state),
         cmocka_unit_test_setup(test_run_fault_ends_failed, reset_state),
