@@ -76,15 +76,16 @@ typedef struct focus_schema {
     focus_dataset dataset;
     const char *dataset_name; /* as Cost Management spells it: "FocusCost", "PriceSheet",
                                  "ActualCost", ... */
-    const char *version;      /* dataVersion: "1.0r2", "2023-05-01", ... */
+    const char *version;      /* dataVersion: "1.0r2", "1.0-preview(v1)", "2023-05-01", ... */
     const char *variant;      /* "EA" or "MCA"; NULL when one schema serves both */
     focus_date_style dates;
     size_t column_count;
     const focus_column *columns;
 } focus_schema;
 
-/* Finds a schema by dataset and version names (case-insensitive). `variant` ("EA"/"MCA",
- * NULL = EA) picks between agreement-specific schemas and is ignored otherwise. */
+/* Finds a schema by dataset and version names (case-insensitive; "1.0-preview" finds
+ * "1.0-preview(v1)"). `variant` ("EA"/"MCA", NULL = EA) picks between agreement-specific
+ * schemas and is ignored otherwise. */
 focus_status focus_schema_find(const char *dataset, const char *version, const char *variant,
                                const focus_schema **out_schema, focus_error *error);
 size_t focus_schema_count(void);
