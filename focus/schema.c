@@ -297,7 +297,8 @@ size_t focus_value_format(focus_type type, focus_date_style dates, const focus_v
         n = snprintf(buffer, capacity, "%s", value->boolean ? "True" : "False");
         break;
     case FOCUS_TYPE_DATE:
-        focus_datetime_to_civil(value->integer * MICROS_PER_DAY, &y, &mo, &d, &h, &mi, &s);
+        focus_datetime_to_civil(focus_saturating_mul(value->integer, MICROS_PER_DAY), &y, &mo, &d,
+                                &h, &mi, &s);
         n = snprintf(buffer, capacity, "%04d-%02d-%02d", y, mo, d);
         break;
     case FOCUS_TYPE_DATETIME:
