@@ -178,9 +178,12 @@ typedef struct focus_file_stats {
 focus_status focus_writer_open(const char *path, const focus_schema *schema,
                                const focus_writer_options *options, focus_writer **out_writer,
                                focus_error *error);
+/* `row` holds schema->column_count values in schema order. Parquet refuses a null in a
+ * non-nullable column (FOCUS_INVALID_ARGUMENT naming it). */
 focus_status focus_writer_write_row(focus_writer *writer, const focus_value *row,
                                     focus_error *error);
-/* Bytes written so far (compressed, may lag behind buffered data). */
+/* Bytes written so far: stored bytes for CSV (gzip output lags its input a little), stored
+ * plus buffered row-group bytes for Parquet. Partitioning by size uses this. */
 uint64_t focus_writer_bytes(const focus_writer *writer);
 /* Finishes the file and frees the writer (also on failure). */
 focus_status focus_writer_close(focus_writer *writer, focus_file_stats *out_stats,
@@ -188,9 +191,12 @@ focus_status focus_writer_close(focus_writer *writer, focus_file_stats *out_stat
 
 typedef struct focus_reader focus_reader;
 
-/* Opens CSV (plain or gzip, detected by content) or Parquet (by "PAR1"). For CSV the header
- * names the columns; if `schema` is given, columns are matched to it by name and typed,
- * otherwise CSV cells are STRING. Parquet columns are typed from the file's own schema. */
+/* Opens CSV (plain or gzip, detected by content) or Parquet (by "PAR1"). Columns come in
+ * file order. For CSV the header names them; with a `schema` they are matched to it by name
+ * and typed (a schema column missing from the header, or a cell that does not parse, is
+ * FOCUS_SCHEMA_MISMATCH with file and line), without one every cell is STRING. Parquet
+ * columns are typed from the file's own schema; a `schema` must be present in it with
+ * compatible types. */
 focus_status focus_reader_open(const char *path, const focus_schema *schema,
                                focus_reader **out_reader, focus_error *error);
 focus_format focus_reader_format(const focus_reader *reader);
