@@ -300,11 +300,7 @@ void focus_cost_name_row(const focus_generator *g, const cost_row *r, cost_names
     size_t service_index = (size_t)(s - focus_services);
     size_t region_index = (size_t)(r->region - focus_regions);
     focus_guid(0, 60, service_index * 100 + region_index, n->meter_id);
-    uint64_t h = focus_mix(service_index + 1);
-    static const char alphabet[] = "0123456789BCDFGHJKLMNPQRSTVWXZ";
-    for (int i = 0; i < 12; i++, h /= 30)
-        n->sku_id[i] = alphabet[h % 30];
-    n->sku_id[12] = '\0';
+    focus_product_id(service_index, n->sku_id);
     snprintf(n->account_id, sizeof(n->account_id), "%u",
              (unsigned)(100000 + focus_mix(g->scope.seed ^ r->subscription) % 900000));
     n->commitment_id[0] = n->commitment_name[0] = '\0';

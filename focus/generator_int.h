@@ -41,6 +41,8 @@ static inline uint32_t focus_rng_below(focus_rng *rng, uint32_t n)
 uint64_t focus_hash_text(uint64_t seed, const char *text);
 /* A lowercase GUID derived from (seed, salt, index). */
 void focus_guid(uint64_t seed, uint64_t salt, uint64_t index, char out[37]);
+/* A 12-character product id (like "DZH318Z0BQ4V") derived from key. */
+void focus_product_id(uint64_t key, char out[13]);
 /* Rounds to `decimals` places so text and binary forms agree. */
 double focus_round(double value, int decimals);
 
