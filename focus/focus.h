@@ -131,6 +131,7 @@ typedef struct focus_generator_options {
     const focus_schema *schema; /* dataset × version */
     uint64_t rows;              /* rows to produce (1 ... 10,000,000 and more) */
     uint64_t seed;              /* extra seed mixed in (0 by default) */
+    int through_day;            /* month to date: data only on days 1..through_day (0 = all) */
 } focus_generator_options;
 
 focus_generator_options focus_generator_options_default(void);
@@ -239,6 +240,7 @@ typedef struct focus_export_options {
     void *sink_context;
     bool keep_files; /* keep local files after the sink took them */
     uint64_t seed;
+    int through_day; /* month to date: data only on days 1..through_day (0 = the whole month) */
 } focus_export_options;
 
 focus_export_options focus_export_options_default(void);

@@ -219,7 +219,7 @@ static void price(const focus_generator *g, cost_row *row, double quantity)
 void focus_cost_plan_row(focus_generator *g, focus_rng *rng, cost_row *row)
 {
     memset(row, 0, sizeof(*row));
-    int day = (int)(g->row * (uint64_t)g->days / g->options.rows);
+    int day = (int)(g->row * (uint64_t)g->data_days / g->options.rows);
     row->start = g->month_start + (int64_t)day * 86400 * 1000000;
     row->end = row->start + (int64_t)86400 * 1000000;
     double roll = focus_rng_unit(rng);

@@ -111,8 +111,9 @@ struct focus_generator {
     uint64_t seed;
     uint64_t row;
     int64_t month_start, month_end; /* µs */
-    int days;
-    int *fields; /* per column: the builder's field id, -1 if unknown (null) */
+    int days;                       /* in the month */
+    int data_days;                  /* days that have data (through_day, else the month) */
+    int *fields;                    /* per column: the builder's field id, -1 if unknown (null) */
     focus_value *values;
     char *arena;
     size_t arena_used, arena_capacity;

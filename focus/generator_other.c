@@ -239,7 +239,7 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
     uint32_t services = (uint32_t)focus_service_count, regions = (uint32_t)focus_region_count;
     uint64_t i = g->row;
     r->mca = g->scope.mca || (g->schema->variant && strcmp(g->schema->variant, "MCA") == 0);
-    r->day = (int)(i * (uint64_t)g->days / g->options.rows);
+    r->day = (int)(i * (uint64_t)g->data_days / g->options.rows);
     switch (g->schema->dataset) {
     case FOCUS_DATASET_PRICE_SHEET: {
         r->service = &focus_services[i % services];
@@ -274,7 +274,7 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
     }
     case FOCUS_DATASET_RESERVATION_DETAILS: {
         uint64_t slot = i % g->slot_count;
-        r->day = (int)(i / g->slot_count % (uint64_t)g->days);
+        r->day = (int)(i / g->slot_count % (uint64_t)g->data_days);
         /* Binary search the reservation owning this slot. */
         uint32_t lo = 0, hi = g->commitment_pool - 1;
         while (lo < hi) {
@@ -317,7 +317,7 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
         r->amount = recurring ? monthly : focus_round(monthly * 12, 2);
         if (strcmp(r->event_type, "Refund") == 0)
             r->amount = -r->amount;
-        r->day = (int)(focus_mix(g->seed ^ i) % (uint64_t)g->days);
+        r->day = (int)(focus_mix(g->seed ^ i) % (uint64_t)g->data_days);
         break;
     }
     }
@@ -596,7 +596,7 @@ focus_status focus_gen_setup_other(focus_generator *g, focus_error *error)
     if (g->schema->dataset != FOCUS_DATASET_RESERVATION_DETAILS)
         return FOCUS_OK;
     /* Enough reservations that every (reservation, instance, day) row is distinct. */
-    uint64_t per_day = (g->options.rows + (uint64_t)g->days - 1) / (uint64_t)g->days;
+    uint64_t per_day = (g->options.rows + (uint64_t)g->data_days - 1) / (uint64_t)g->data_days;
     uint32_t limit = (uint32_t)(per_day + 1), count = 0;
     g->slot_prefix = malloc(((size_t)limit + 1) * sizeof(*g->slot_prefix));
     if (!g->slot_prefix)
