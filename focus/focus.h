@@ -68,12 +68,14 @@ typedef enum focus_dataset {
     FOCUS_DATASET_PRICE_SHEET,
     FOCUS_DATASET_RESERVATION_DETAILS,
     FOCUS_DATASET_RESERVATION_RECOMMENDATIONS,
-    FOCUS_DATASET_RESERVATION_TRANSACTIONS
+    FOCUS_DATASET_RESERVATION_TRANSACTIONS,
+    FOCUS_DATASET_COST_DETAILS /* legacy actual/amortized cost (ActualCost, AmortizedCost, Usage) */
 } focus_dataset;
 
 typedef struct focus_schema {
     focus_dataset dataset;
-    const char *dataset_name; /* as Cost Management spells it: "FocusCost", "PriceSheet", ... */
+    const char *dataset_name; /* as Cost Management spells it: "FocusCost", "PriceSheet",
+                                 "ActualCost", ... */
     const char *version;      /* dataVersion: "1.0r2", "2023-05-01", ... */
     const char *variant;      /* "EA" or "MCA"; NULL when one schema serves both */
     focus_date_style dates;

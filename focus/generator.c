@@ -65,9 +65,9 @@ focus_status focus_generator_new(const focus_generator_options *options,
     uint64_t pool = options->rows / 120;
     g->resource_pool = (uint32_t)(pool < 24 ? 24 : pool > 400000 ? 400000 : pool);
     g->commitment_pool = 2 + g->resource_pool / 400;
-    focus_status status = g->schema->dataset == FOCUS_DATASET_FOCUS_COST
-                              ? focus_gen_setup_cost(g, error)
-                              : focus_gen_setup_other(g, error);
+    bool cost = g->schema->dataset == FOCUS_DATASET_FOCUS_COST ||
+                g->schema->dataset == FOCUS_DATASET_COST_DETAILS;
+    focus_status status = cost ? focus_gen_setup_cost(g, error) : focus_gen_setup_other(g, error);
     if (status != FOCUS_OK) {
         focus_generator_free(g);
         return status;
@@ -138,8 +138,19 @@ void focus_gen_const(focus_generator *g, int column, const char *text)
 
 void focus_gen_copy(focus_generator *g, int column, const char *text)
 {
-    if (text)
-        focus_gen_text(g, column, "%s", text);
+    if (!text)
+        return;
+    size_t length = strlen(text), room = g->arena_capacity - g->arena_used;
+    if (length >= room) /* cannot happen with the catalog's lengths; keep what fits */
+        length = room ? room - 1 : 0;
+    char *at = g->arena + g->arena_used;
+    memcpy(at, text, length);
+    at[length] = '\0';
+    g->arena_used += length + 1;
+    focus_value *v = &g->values[column];
+    v->is_null = false;
+    v->text = at;
+    v->length = length;
 }
 
 void focus_gen_number(focus_generator *g, int column, double value)
