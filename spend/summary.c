@@ -41,8 +41,16 @@ static spend_status fail(spend_error *error, spend_status status, const char *fi
     if (error != NULL) {
         error->status = status;
         snprintf(error->file, sizeof error->file, "%s", file ? file : "");
-        snprintf(error->message, sizeof error->message, "%s%s%s", message, detail ? ": " : "",
-                 detail ? detail : "");
+        /* "message: detail", cut (never overflowed) when the detail is long. */
+        size_t used = 0, room = sizeof error->message - 1;
+        const char *parts[] = {message, detail ? ": " : "", detail ? detail : ""};
+        for (size_t i = 0; i < 3; i++) {
+            size_t n = strlen(parts[i]);
+            n = n < room - used ? n : room - used;
+            memcpy(error->message + used, parts[i], n);
+            used += n;
+        }
+        error->message[used] = '\0';
     }
     return status;
 }

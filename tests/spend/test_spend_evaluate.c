@@ -308,6 +308,59 @@ static void test_bad_data_is_an_error(void **state)
     free(empty);
 }
 
+/* Spend reads ~16 of a FOCUS file's ~100 columns: the others must read as null, and the
+ * selected ones exactly as a full read gives them. */
+static void test_reader_column_selection(void **state)
+{
+    fixture *f = *state;
+    char *path = NULL;
+    assert_true(asprintf(&path, "%s/part_0_0002.parquet", f->dir) > 0);
+    focus_reader *all = NULL, *some = NULL;
+    focus_error error;
+    focus_error_init(&error);
+    assert_int_equal(focus_reader_open(path, NULL, &all, &error), FOCUS_OK);
+    assert_int_equal(focus_reader_open(path, NULL, &some, &error), FOCUS_OK);
+    const char *names[] = {"Tags", "BilledCost", "NoSuchColumn"};
+    assert_int_equal(focus_reader_select_columns(some, names, 3, &error), FOCUS_OK);
+    size_t n = 0;
+    const focus_column *cols = focus_reader_columns(all, &n);
+    int tags = -1, billed = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(cols[i].name, "Tags") == 0)
+            tags = (int)i;
+        if (strcmp(cols[i].name, "BilledCost") == 0)
+            billed = (int)i;
+    }
+    assert_true(tags >= 0 && billed >= 0);
+    uint64_t rows = 0, tagged = 0;
+    for (;;) {
+        const focus_value *a = NULL, *b = NULL;
+        assert_int_equal(focus_reader_next(all, &a, &error), FOCUS_OK);
+        assert_int_equal(focus_reader_next(some, &b, &error), FOCUS_OK);
+        assert_true((a == NULL) == (b == NULL));
+        if (a == NULL)
+            break;
+        rows++;
+        for (size_t i = 0; i < n; i++)
+            if ((int)i != tags && (int)i != billed)
+                assert_true(b[i].is_null);
+        assert_true(a[billed].number == b[billed].number);
+        assert_int_equal(a[tags].is_null, b[tags].is_null);
+        if (!a[tags].is_null) {
+            tagged++;
+            assert_int_equal(a[tags].length, b[tags].length);
+            assert_memory_equal(a[tags].text, b[tags].text, a[tags].length);
+        }
+    }
+    assert_int_equal(rows, 7000);
+    assert_true(tagged > 0);
+    /* Too late once rows were read. */
+    assert_int_not_equal(focus_reader_select_columns(some, names, 1, &error), FOCUS_OK);
+    focus_reader_free(all);
+    focus_reader_free(some);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_summary_parquet),
         cmocka_unit_test(test_priority_moves_spend_not_totals),
         cmocka_unit_test(test_bad_data_is_an_error),
+        cmocka_unit_test(test_reader_column_selection),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
