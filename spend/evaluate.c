@@ -32,6 +32,7 @@ static const char *const column_names[SPEND_COL_COUNT][3] = {
 typedef struct group {
     int scope;    /* -1 = unscoped */
     char *key[4]; /* sub-account, service category, charge category, currency ("" = null) */
+    size_t key_length[4];
     bool null[4];
     uint64_t hash;
     long double billed, effective, list;
@@ -175,14 +176,22 @@ static double cost_of(const spend_evaluator *e, spend_column c, const focus_valu
     }
 }
 
+/* Word-at-a-time mixing: every row hashes its group key (~70 bytes). */
 static uint64_t hash_bytes(uint64_t hash, const void *data, size_t length)
 {
     const unsigned char *p = data;
-    for (size_t i = 0; i < length; i++) {
-        hash ^= p[i];
-        hash *= 0x100000001b3ULL;
+    while (length >= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        hash = (hash ^ word) * UINT64_C(0x9E3779B97F4A7C15);
+        hash ^= hash >> 29;
+        p += 8;
+        length -= 8;
     }
-    return hash;
+    uint64_t tail = 0;
+    memcpy(&tail, p, length);
+    hash = (hash ^ tail ^ ((uint64_t)length << 56)) * UINT64_C(0xbf58476d1ce4e5b9);
+    return hash ^ (hash >> 31);
 }
 
 static bool grow(spend_evaluator *e)
@@ -215,7 +224,7 @@ static bool key_equal(const group *g, int scope, const focus_value *keys[4])
         bool null = keys[k]->is_null;
         if (g->null[k] != null)
             return false;
-        if (!null && (strlen(g->key[k]) != keys[k]->length ||
+        if (!null && (g->key_length[k] != keys[k]->length ||
                       memcmp(g->key[k], keys[k]->text, keys[k]->length) != 0))
             return false;
     }
@@ -228,14 +237,12 @@ static group *find_group(spend_evaluator *e, int scope, spend_error *error)
         SPEND_COL_SUB_ACCOUNT_ID, SPEND_COL_SERVICE_CATEGORY, SPEND_COL_CHARGE_CATEGORY,
         SPEND_COL_BILLING_CURRENCY};
     const focus_value *keys[4];
-    uint64_t hash = hash_bytes(0xcbf29ce484222325ULL, &scope, sizeof scope);
+    uint64_t hash = (uint64_t)(scope + 2) * UINT64_C(0xff51afd7ed558ccd);
     for (int k = 0; k < 4; k++) {
         keys[k] = &e->row.cells[key_columns[k]];
-        if (keys[k]->is_null)
-            hash = hash_bytes(hash, "\x01", 1);
-        else
-            hash = hash_bytes(hash, keys[k]->text, keys[k]->length);
-        hash = hash_bytes(hash, "\x00", 1);
+        /* Null and "" differ: the length word for null is one no string has. */
+        hash = keys[k]->is_null ? hash_bytes(hash ^ UINT64_C(0x5bd1e995), "", 0)
+                                : hash_bytes(hash, keys[k]->text, keys[k]->length);
     }
     size_t slot = hash & (e->group_capacity - 1);
     while (e->groups[slot].scope != FREE_SLOT) {
@@ -256,6 +263,7 @@ static group *find_group(spend_evaluator *e, int scope, spend_error *error)
     for (int k = 0; k < 4; k++) {
         g->null[k] = keys[k]->is_null;
         g->key[k] = g->null[k] ? strdup("") : strndup(keys[k]->text, keys[k]->length);
+        g->key_length[k] = g->null[k] ? 0 : keys[k]->length;
         if (g->key[k] == NULL) {
             for (int j = 0; j < k; j++)
                 free(g->key[j]);
