@@ -9,14 +9,15 @@
 static const char spend_usage[] =
     "usage: hubagent spend-scopes validate [--json] FILE\n"
     "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE --input DIR\n"
-    "                                    [--output DIR] [--json]\n\n"
+    "                                    [--output DIR [--state FILE]] [--json]\n\n"
     "validate: checks a spendScopes file (segments without overlaps or gaps, conditions\n"
     "  defined and used, fields, operators, regexes). Exit 0 when valid, 1 when not.\n"
     "report: attributes every row of the month's FOCUS cost Parquet files under --input to\n"
     "  the first spend scope (in file order) whose segment for the month matches it; the rest\n"
     "  stays unscoped with its subscription. With --output, writes the summary to\n"
     "  DIR/SpendScopes/YYYY/MM/spend-scopes.parquet. Exit 0 when the totals reconcile,\n"
-    "  1 on failure. Exit 2 on usage errors.\n\n"
+    "  1 on failure. Exit 2 on usage errors. With --state, a month whose definitions and\n"
+    "  input files are unchanged since it was last written is read back from its summary.\n\n"
     "  --json    print the verdict / report as JSON on stdout\n";
 
 static void print_problems_json(FILE *out, const spend_report *report, spend_severity severity)
@@ -204,14 +205,15 @@ static void print_totals_json(FILE *out, const spend_totals *t)
 }
 
 static void print_report_json(FILE *out, const spend_definitions *d, const spend_summary *s,
-                              const char *output_path)
+                              const char *output_path, bool reused)
 {
     char month[8];
     spend_month_format(s->month, month);
     size_t scope_count = spend_definitions_scope_count(d), unscoped_count = 0;
     line_total *scopes = scope_lines(d, s);
     line_total *unscoped = unscoped_lines(s, &unscoped_count);
-    fprintf(out, "{\"month\":\"%s\",\"files\":%zu,\"spendScopes\":[", month, s->file_count);
+    fprintf(out, "{\"month\":\"%s\",\"files\":%zu,\"reused\":%s,\"spendScopes\":[", month,
+            s->file_count, reused ? "true" : "false");
     for (size_t i = 0; scopes != NULL && i < scope_count; i++) {
         fprintf(out, "%s{\"priority\":%zu,\"name\":", i ? "," : "", i + 1);
         agent_cli_print_json_string(out, scopes[i].label);
@@ -271,7 +273,7 @@ static void print_line(FILE *out, const char *first, const char *label, const sp
 }
 
 static void print_report_table(FILE *out, const spend_definitions *d, const spend_summary *s,
-                               const char *output_path)
+                               const char *output_path, bool reused)
 {
     char month[8];
     spend_month_format(s->month, month);
@@ -303,7 +305,10 @@ static void print_report_table(FILE *out, const spend_definitions *d, const spen
             (unsigned long long)s->scoped.row_count, (unsigned long long)s->unscoped.row_count,
             (unsigned long long)s->month_total.row_count, ok ? "ok" : "FAILED");
     if (output_path != NULL)
-        fprintf(out, "summary written to %s\n", output_path);
+        fprintf(out,
+                reused ? "unchanged since last evaluated: summary read from %s\n"
+                       : "summary written to %s\n",
+                output_path);
     free(scopes);
     free(unscoped);
 }
@@ -311,14 +316,15 @@ static void print_report_table(FILE *out, const spend_definitions *d, const spen
 static int spend_report_month(int argc, char **argv)
 {
     int json = 0;
-    const char *month_text = NULL, *file = NULL, *input = NULL, *output = NULL;
+    const char *month_text = NULL, *file = NULL, *input = NULL, *output = NULL, *state = NULL;
     struct {
         const char *name;
         const char **value;
     } valued[] = {{"--month", &month_text},
                   {"--spend-scopes", &file},
                   {"--input", &input},
-                  {"--output", &output}};
+                  {"--output", &output},
+                  {"--state", &state}};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
@@ -356,6 +362,8 @@ static int spend_report_month(int argc, char **argv)
         return agent_cli_usage_error("spend-scopes report: --spend-scopes FILE is required");
     if (input == NULL)
         return agent_cli_usage_error("spend-scopes report: --input DIR is required");
+    if (state != NULL && output == NULL)
+        return agent_cli_usage_error("spend-scopes report: --state needs --output");
 
     spend_definitions *d = NULL;
     if (load_definitions(file, 0, &d) != AGENT_EXIT_OK)
@@ -364,27 +372,44 @@ static int spend_report_month(int argc, char **argv)
     spend_error_init(&error);
     spend_summary *summary = NULL;
     char *output_path = NULL;
+    char relative[64], definitions_digest[17], data_digest[17];
     int code = AGENT_EXIT_OK;
-    if (spend_evaluate_directory(d, month, input, &summary, &error) != SPEND_OK) {
+    bool reused = false;
+    spend_summary_relative_path(month, relative, sizeof relative);
+    if (output != NULL && asprintf(&output_path, "%s/%s", output, relative) < 0) {
+        output_path = NULL;
+        code = AGENT_EXIT_FAILED;
+    }
+    if (code == AGENT_EXIT_OK && state != NULL) {
+        spend_definitions_month_digest(d, month, definitions_digest);
+        if (spend_directory_fingerprint(input, data_digest, &error) != SPEND_OK) {
+            fprintf(stderr, "%s: error: %s\n", error.file, error.message);
+            code = AGENT_EXIT_FAILED;
+        } else if (spend_state_is_current(state, month, definitions_digest, data_digest)) {
+            /* A summary that cannot be read back is simply evaluated again. */
+            reused = spend_summary_read_parquet(output_path, &summary, &error) == SPEND_OK;
+        }
+    }
+    if (code == AGENT_EXIT_OK && !reused &&
+        spend_evaluate_directory(d, month, input, &summary, &error) != SPEND_OK) {
         fprintf(stderr, "%s%serror: %s\n", error.file, error.file[0] ? ": " : "", error.message);
         code = AGENT_EXIT_FAILED;
     }
-    if (code == AGENT_EXIT_OK && output != NULL) {
-        char relative[64];
-        spend_summary_relative_path(month, relative, sizeof relative);
-        if (asprintf(&output_path, "%s/%s", output, relative) < 0) {
-            output_path = NULL;
-            code = AGENT_EXIT_FAILED;
-        } else if (spend_summary_write_parquet(summary, output_path, &error) != SPEND_OK) {
-            fprintf(stderr, "%s: error: %s\n", error.file, error.message);
-            code = AGENT_EXIT_FAILED;
-        }
+    if (code == AGENT_EXIT_OK && !reused && output_path != NULL &&
+        spend_summary_write_parquet(summary, output_path, &error) != SPEND_OK) {
+        fprintf(stderr, "%s: error: %s\n", error.file, error.message);
+        code = AGENT_EXIT_FAILED;
+    }
+    if (code == AGENT_EXIT_OK && !reused && state != NULL && spend_summary_reconciles(summary) &&
+        spend_state_record(state, month, definitions_digest, data_digest, &error) != SPEND_OK) {
+        fprintf(stderr, "%s: error: %s\n", error.file, error.message);
+        code = AGENT_EXIT_FAILED;
     }
     if (code == AGENT_EXIT_OK) {
         if (json)
-            print_report_json(stdout, d, summary, output_path);
+            print_report_json(stdout, d, summary, output_path, reused);
         else
-            print_report_table(stdout, d, summary, output_path);
+            print_report_table(stdout, d, summary, output_path, reused);
         if (!spend_summary_reconciles(summary)) {
             fprintf(stderr, "hubagent: spend-scopes report: totals do not reconcile\n");
             code = AGENT_EXIT_FAILED;

@@ -412,7 +412,8 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
         t->rows += g->rows;
         g->scope = FREE_SLOT;
     }
-    qsort(s->rows, s->row_count, sizeof *s->rows, compare_rows);
+    if (s->row_count > 0)
+        qsort(s->rows, s->row_count, sizeof *s->rows, compare_rows);
     s->month_total = (spend_totals){(double)e->total.billed, (double)e->total.effective,
                                     (double)e->total.list, e->total.rows};
     s->scoped = (spend_totals){(double)scoped.billed, (double)scoped.effective, (double)scoped.list,

@@ -198,6 +198,47 @@ static void test_report(void **state)
     assert_non_null(strstr(r.out, "): ok\n"));
     dispose(&r);
 
+    /* With --state: an unchanged month is read back, a changed definition re-evaluates. */
+    char *state_file = NULL;
+    assert_true(asprintf(&state_file, "%s/state.json", out) > 0);
+    const char *const with_state[] = {
+        "spend-scopes", "report", "--month", "2024-05",  "--spend-scopes", file, "--input", dir,
+        "--output",     out,      "--state", state_file, "--json",         NULL};
+    double first_total = 0;
+    for (int round = 0; round < 2; round++) {
+        r = run(with_state);
+        assert_int_equal(r.code, 0);
+        root = json_loads(r.out, 0, &error);
+        assert_non_null(root);
+        assert_int_equal(json_is_true(json_object_get(root, "reused")), round == 1);
+        totals = json_object_get(root, "totals");
+        assert_true(json_is_true(json_object_get(totals, "reconciles")));
+        month = json_object_get(totals, "month");
+        assert_int_equal(json_integer_value(json_object_get(month, "rowCount")), 3000);
+        double t = json_real_value(json_object_get(month, "billedCost"));
+        if (round == 0)
+            first_total = t;
+        assert_true(t - first_total < 0.005 && first_total - t < 0.005);
+        json_decref(root);
+        dispose(&r);
+    }
+    char *kion = test_data_path("spend/kion-seed.json");
+    r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", kion,
+                             "--input", dir, "--output", out, "--state", state_file, "--json",
+                             NULL});
+    assert_int_equal(r.code, 0);
+    root = json_loads(r.out, 0, &error);
+    assert_non_null(root);
+    assert_true(json_is_false(json_object_get(root, "reused")));
+    /* Kion's example targets account "xxxx": nothing here is in it, everything is unscoped. */
+    totals = json_object_get(root, "totals");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(totals, "unscoped"), "rowCount")), 3000);
+    json_decref(root);
+    dispose(&r);
+    free(kion);
+    free(state_file);
+
     char *invalid = test_data_path("spend/invalid.json");
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes",
                              invalid, "--input", dir, NULL});

@@ -308,6 +308,73 @@ static void test_bad_data_is_an_error(void **state)
     free(empty);
 }
 
+/* Months are evaluated again only when their criteria or input files change. */
+static void test_state_and_read_back(void **state)
+{
+    fixture *f = *state;
+    char *dir = test_make_temp_dir();
+    char a[17], b[17], c[17];
+    spend_error error;
+    spend_error_init(&error);
+    char *file = NULL, *other = NULL, *state_file = NULL, *summary_path = NULL;
+    assert_true(asprintf(&file, "%s/x.parquet", dir) > 0);
+    assert_true(asprintf(&other, "%s/notes.txt", dir) > 0);
+    assert_true(asprintf(&state_file, "%s/state.json", dir) > 0);
+    assert_true(asprintf(&summary_path, "%s/out/s.parquet", dir) > 0);
+    assert_int_equal(spend_directory_fingerprint(dir, a, &error), SPEND_OK);
+    assert_int_equal(test_write_file(other, "x", 1), 0);
+    assert_int_equal(spend_directory_fingerprint(dir, b, &error), SPEND_OK);
+    assert_string_equal(a, b); /* only Parquet files count */
+    assert_int_equal(test_write_file(file, "PAR1", 4), 0);
+    assert_int_equal(spend_directory_fingerprint(dir, c, &error), SPEND_OK);
+    assert_string_not_equal(a, c);
+    assert_int_not_equal(spend_directory_fingerprint("/nonexistent-dir", a, &error), SPEND_OK);
+
+    spend_month march, april;
+    assert_true(spend_month_parse("2024-03", &march));
+    assert_true(spend_month_parse("2024-04", &april));
+    char digest[17];
+    spend_definitions_month_digest(f->definitions, march, digest);
+    assert_false(spend_state_is_current(state_file, march, digest, c));
+    assert_int_equal(spend_state_record(state_file, march, digest, c, &error), SPEND_OK);
+    assert_true(spend_state_is_current(state_file, march, digest, c));
+    assert_false(spend_state_is_current(state_file, march, digest, b));
+    assert_false(spend_state_is_current(state_file, april, digest, c));
+    assert_int_equal(spend_state_record(state_file, april, digest, b, &error), SPEND_OK);
+    assert_true(spend_state_is_current(state_file, march, digest, c)); /* kept */
+
+    spend_summary *written = NULL, *read = NULL;
+    assert_int_equal(spend_evaluate_directory(f->definitions, march, f->dir, &written, &error),
+                     SPEND_OK);
+    assert_int_equal(spend_summary_write_parquet(written, summary_path, &error), SPEND_OK);
+    assert_int_equal(spend_summary_read_parquet(summary_path, &read, &error), SPEND_OK);
+    assert_int_equal(read->month, march);
+    assert_int_equal(read->row_count, written->row_count);
+    assert_int_equal(read->month_total.row_count, written->month_total.row_count);
+    assert_int_equal(read->unscoped.row_count, written->unscoped.row_count);
+    assert_cents(written->month_total.billed_cost, read->month_total.billed_cost);
+    assert_true(spend_summary_reconciles(read));
+    for (size_t i = 0; i < read->row_count; i++) {
+        assert_int_equal(read->rows[i].priority, written->rows[i].priority);
+        assert_int_equal(read->rows[i].row_count, written->rows[i].row_count);
+    }
+    spend_summary_free(read);
+    read = NULL;
+    /* A cost file is not a summary. */
+    char *cost_file = NULL;
+    assert_true(asprintf(&cost_file, "%s/part_0_0001.parquet", f->dir) > 0);
+    assert_int_equal(spend_summary_read_parquet(cost_file, &read, &error), SPEND_E_DATA);
+    assert_null(read);
+    free(cost_file);
+    spend_summary_free(written);
+    free(file);
+    free(other);
+    free(state_file);
+    free(summary_path);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 /* Spend reads ~16 of a FOCUS file's ~100 columns: the others must read as null, and the
  * selected ones exactly as a full read gives them. */
 static void test_reader_column_selection(void **state)
@@ -369,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_priority_moves_spend_not_totals),
         cmocka_unit_test(test_bad_data_is_an_error),
         cmocka_unit_test(test_reader_column_selection),
+        cmocka_unit_test(test_state_and_read_back),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
