@@ -308,6 +308,67 @@ static void test_bad_data_is_an_error(void **state)
     free(empty);
 }
 
+static void write_small(const char *path, bool with_effective, int rows)
+{
+    static const focus_column cols[] = {{"ServiceName", FOCUS_TYPE_STRING, true},
+                                        {"BilledCost", FOCUS_TYPE_DECIMAL, false},
+                                        {"EffectiveCost", FOCUS_TYPE_DECIMAL, false}};
+    focus_schema schema = {FOCUS_DATASET_FOCUS_COST, "Small", "1", NULL, FOCUS_DATES_ISO_SECONDS,
+                           with_effective ? 3 : 2,   cols};
+    focus_writer_options options = focus_writer_options_default();
+    options.format = FOCUS_FORMAT_PARQUET;
+    focus_writer *w = NULL;
+    focus_error error;
+    focus_error_init(&error);
+    assert_int_equal(focus_writer_open(path, &schema, &options, &w, &error), FOCUS_OK);
+    for (int i = 0; i < rows; i++) {
+        focus_value row[3] = {
+            {.text = "Virtual Machines", .length = 16}, {.number = 0.01}, {.number = 0.02}};
+        assert_int_equal(focus_writer_write_row(w, row, &error), FOCUS_OK);
+    }
+    assert_int_equal(focus_writer_close(w, NULL, &error), FOCUS_OK);
+}
+
+/* Files without the cost columns are refused by name; sparse files (few columns, no rows)
+ * are fine, and a cent at a time still adds up. */
+static void test_sparse_and_unusable_files(void **state)
+{
+    fixture *f = *state;
+    spend_month month;
+    assert_true(spend_month_parse("2024-03", &month));
+    spend_error error;
+    spend_error_init(&error);
+    spend_summary *s = NULL;
+
+    char *dir = test_make_temp_dir(), *path = NULL;
+    assert_true(asprintf(&path, "%s/a.parquet", dir) > 0);
+    write_small(path, false, 3);
+    assert_int_equal(spend_evaluate_directory(f->definitions, month, dir, &s, &error),
+                     SPEND_E_DATA);
+    assert_null(s);
+    assert_non_null(strstr(error.message, "no EffectiveCost column"));
+    assert_non_null(strstr(error.file, "a.parquet"));
+
+    write_small(path, true, 0);
+    char *second = NULL;
+    assert_true(asprintf(&second, "%s/b.parquet", dir) > 0);
+    write_small(second, true, 10000);
+    assert_int_equal(spend_evaluate_directory(f->definitions, month, dir, &s, &error), SPEND_OK);
+    assert_int_equal(s->file_count, 2);
+    assert_int_equal(s->month_total.row_count, 10000);
+    assert_int_equal(s->unscoped.row_count, 10000); /* no ServiceCategory: nothing matches */
+    assert_cents(100.0L, s->month_total.billed_cost);
+    assert_cents(200.0L, s->unscoped.effective_cost);
+    assert_true(spend_summary_reconciles(s));
+    assert_int_equal(s->row_count, 1);
+    assert_null(s->rows[0].sub_account_id);
+    spend_summary_free(s);
+    free(second);
+    free(path);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 /* Months are evaluated again only when their criteria or input files change. */
 static void test_state_and_read_back(void **state)
 {
@@ -437,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_bad_data_is_an_error),
         cmocka_unit_test(test_reader_column_selection),
         cmocka_unit_test(test_state_and_read_back),
+        cmocka_unit_test(test_sparse_and_unusable_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
