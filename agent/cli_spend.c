@@ -255,8 +255,9 @@ static void print_report_json(FILE *out, const spend_definitions *d, const spend
     print_totals_json(out, &s->unscoped);
     fputs("},\"month\":{", out);
     print_totals_json(out, &s->month_total);
-    fprintf(out,
-            "},\"reconciles\":%s},\"output\":", spend_summary_reconciles(s) ? "true" : "false");
+    fprintf(out, "},\"reconciles\":%s},\"rowsOutsideMonth\":%llu,\"output\":",
+            spend_summary_reconciles(s) ? "true" : "false",
+            (unsigned long long)s->rows_outside_month);
     if (output_path != NULL)
         agent_cli_print_json_string(out, output_path);
     else
@@ -410,6 +411,14 @@ static int spend_report_month(int argc, char **argv)
             print_report_json(stdout, d, summary, output_path, reused);
         else
             print_report_table(stdout, d, summary, output_path, reused);
+        if (summary->rows_outside_month > 0) {
+            char month_name[8];
+            spend_month_format(month, month_name);
+            fprintf(stderr,
+                    "hubagent: spend-scopes report: warning: %llu rows have a ChargePeriodStart "
+                    "outside %s: does --input hold only that month's data?\n",
+                    (unsigned long long)summary->rows_outside_month, month_name);
+        }
         if (!spend_summary_reconciles(summary)) {
             fprintf(stderr, "hubagent: spend-scopes report: totals do not reconcile\n");
             code = AGENT_EXIT_FAILED;

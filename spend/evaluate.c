@@ -27,6 +27,7 @@ static const char *const column_names[SPEND_COL_COUNT][3] = {
     [SPEND_COL_EFFECTIVE_COST] = {"EffectiveCost"},
     [SPEND_COL_LIST_COST] = {"ListCost"},
     [SPEND_COL_BILLING_CURRENCY] = {"BillingCurrency"},
+    [SPEND_COL_CHARGE_PERIOD_START] = {"ChargePeriodStart"},
 };
 
 typedef struct group {
@@ -56,6 +57,8 @@ struct spend_evaluator {
     size_t group_count, group_capacity;
     long_totals total;
     size_t file_count;
+    int64_t month_start, month_end; /* µs since the epoch, [start, end) */
+    uint64_t rows_outside_month;
 };
 
 void spend_error_init(spend_error *error)
@@ -109,6 +112,11 @@ spend_status spend_evaluator_new(const spend_definitions *definitions, spend_mon
     }
     for (size_t i = 0; i < SPEND_COL_COUNT; i++)
         e->column[i] = -1;
+    int year = month / 12, month_of_year = month % 12 + 1;
+    e->month_start = focus_datetime_from_civil(year, month_of_year, 1, 0, 0, 0);
+    e->month_end = month_of_year == 12
+                       ? focus_datetime_from_civil(year + 1, 1, 1, 0, 0, 0)
+                       : focus_datetime_from_civil(year, month_of_year + 1, 1, 0, 0, 0);
     *out = e;
     return SPEND_OK;
 }
@@ -289,6 +297,11 @@ spend_status spend_evaluator_add_row(spend_evaluator *e, const focus_value *row,
         e->row.cells[c] = text || v->is_null ? *v : null_value;
     }
     e->row.tags_parsed = false;
+    long period = e->column[SPEND_COL_CHARGE_PERIOD_START];
+    if (period >= 0 && e->type[SPEND_COL_CHARGE_PERIOD_START] == FOCUS_TYPE_DATETIME &&
+        !row[period].is_null &&
+        (row[period].integer < e->month_start || row[period].integer >= e->month_end))
+        e->rows_outside_month++;
     double billed = cost_of(e, SPEND_COL_BILLED_COST, row);
     double effective = cost_of(e, SPEND_COL_EFFECTIVE_COST, row);
     double list = cost_of(e, SPEND_COL_LIST_COST, row);
@@ -385,6 +398,7 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
     }
     s->month = e->month;
     s->file_count = e->file_count;
+    s->rows_outside_month = e->rows_outside_month;
     long_totals scoped = {0}, unscoped = {0};
     for (size_t i = 0; i < e->group_capacity; i++) {
         group *g = &e->groups[i];

@@ -125,6 +125,9 @@ typedef struct spend_summary {
     spend_totals scoped;      /* sum over spend scopes */
     spend_totals unscoped;    /* sum over unscoped rows */
     size_t file_count;
+    /* Rows whose ChargePeriodStart is not in `month` (still attributed and counted): a sign
+     * that --input holds more than the month's data. */
+    uint64_t rows_outside_month;
 } spend_summary;
 
 /* True when scoped + unscoped equals the month's total to the cent (each cost) and the row

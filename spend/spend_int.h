@@ -47,6 +47,7 @@ typedef enum spend_column {
     SPEND_COL_EFFECTIVE_COST,
     SPEND_COL_LIST_COST,
     SPEND_COL_BILLING_CURRENCY,
+    SPEND_COL_CHARGE_PERIOD_START,
     SPEND_COL_COUNT
 } spend_column;
 

@@ -181,6 +181,7 @@ static void test_report(void **state)
     assert_true(scoped > 0 && unscoped > 0);
     assert_true(scoped + unscoped - total < 0.005 && total - scoped - unscoped < 0.005);
     assert_int_equal(json_array_size(json_object_get(root, "spendScopes")), 2);
+    assert_int_equal(json_integer_value(json_object_get(root, "rowsOutsideMonth")), 0);
     const char *written = json_string_value(json_object_get(root, "output"));
     assert_non_null(written);
     assert_non_null(strstr(written, "SpendScopes/2024/05/spend-scopes.parquet"));
@@ -196,6 +197,17 @@ static void test_report(void **state)
     assert_non_null(strstr(r.out, "UNSCOPED"));
     assert_non_null(strstr(r.out, "check: spend scopes + unscoped = month total"));
     assert_non_null(strstr(r.out, "): ok\n"));
+    dispose(&r);
+
+    /* May's data reported as June: attributed, but flagged. */
+    r = run((const char *[]){"spend-scopes", "report", "--month", "2024-06", "--spend-scopes", file,
+                             "--input", dir, "--json", NULL});
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.err, "3000 rows have a ChargePeriodStart outside 2024-06"));
+    root = json_loads(r.out, 0, &error);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(root, "rowsOutsideMonth")), 3000);
+    json_decref(root);
     dispose(&r);
 
     /* With --state: an unchanged month is read back, a changed definition re-evaluates. */
