@@ -9,14 +9,14 @@
 static const char spend_usage[] =
     "usage: hubagent spend-scopes validate [--json] FILE\n"
     "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE --input DIR\n"
-    "                                    [--output DIR [--state FILE]] [--json]\n\n"
+    "                                    [--output DIR [--spend-state FILE]] [--json]\n\n"
     "validate: checks a spendScopes file (segments without overlaps or gaps, conditions\n"
     "  defined and used, fields, operators, regexes). Exit 0 when valid, 1 when not.\n"
     "report: attributes every row of the month's FOCUS cost Parquet files under --input to\n"
     "  the first spend scope (in file order) whose segment for the month matches it; the rest\n"
     "  stays unscoped with its subscription. With --output, writes the summary to\n"
     "  DIR/SpendScopes/YYYY/MM/spend-scopes.parquet. Exit 0 when the totals reconcile,\n"
-    "  1 on failure. Exit 2 on usage errors. With --state, a month whose definitions and\n"
+    "  1 on failure. Exit 2 on usage errors. With --spend-state, a month whose definitions and\n"
     "  input files are unchanged since it was last written is read back from its summary.\n\n"
     "  --json    print the verdict / report as JSON on stdout\n";
 
@@ -325,7 +325,7 @@ static int spend_report_month(int argc, char **argv)
                   {"--spend-scopes", &file},
                   {"--input", &input},
                   {"--output", &output},
-                  {"--state", &state}};
+                  {"--spend-state", &state}};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
@@ -364,7 +364,7 @@ static int spend_report_month(int argc, char **argv)
     if (input == NULL)
         return agent_cli_usage_error("spend-scopes report: --input DIR is required");
     if (state != NULL && output == NULL)
-        return agent_cli_usage_error("spend-scopes report: --state needs --output");
+        return agent_cli_usage_error("spend-scopes report: --spend-state needs --output");
 
     spend_definitions *d = NULL;
     if (load_definitions(file, 0, &d) != AGENT_EXIT_OK)

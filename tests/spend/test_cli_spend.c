@@ -122,6 +122,8 @@ static void test_usage_errors(void **state)
                          NULL},
         (const char *[]){"spend-scopes", "report", "--month", NULL},
         (const char *[]){"spend-scopes", "report", "--bogus", "1", NULL},
+        (const char *[]){"spend-scopes", "report", "--month", "2024-01", "--spend-scopes", "a.json",
+                         "--input", "d", "--spend-state", "s.json", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_result r = run(cases[i]);
@@ -210,12 +212,13 @@ static void test_report(void **state)
     json_decref(root);
     dispose(&r);
 
-    /* With --state: an unchanged month is read back, a changed definition re-evaluates. */
+    /* With --spend-state: an unchanged month is read back, a changed definition re-evaluates. */
     char *state_file = NULL;
     assert_true(asprintf(&state_file, "%s/state.json", out) > 0);
-    const char *const with_state[] = {
-        "spend-scopes", "report", "--month", "2024-05",  "--spend-scopes", file, "--input", dir,
-        "--output",     out,      "--state", state_file, "--json",         NULL};
+    const char *const with_state[] = {"spend-scopes",   "report", "--month",       "2024-05",
+                                      "--spend-scopes", file,     "--input",       dir,
+                                      "--output",       out,      "--spend-state", state_file,
+                                      "--json",         NULL};
     double first_total = 0;
     for (int round = 0; round < 2; round++) {
         r = run(with_state);
@@ -236,7 +239,7 @@ static void test_report(void **state)
     }
     char *kion = test_data_path("spend/kion-seed.json");
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", kion,
-                             "--input", dir, "--output", out, "--state", state_file, "--json",
+                             "--input", dir, "--output", out, "--spend-state", state_file, "--json",
                              NULL});
     assert_int_equal(r.code, 0);
     root = json_loads(r.out, 0, &error);
