@@ -20,6 +20,8 @@ void spend_parse_problem(spend_parse_context *c, spend_severity severity, const 
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
     int line, column;
+    if (path == NULL) /* its own allocation failed: still report, without a position */
+        path = "$";
     spend_positions_find(c->positions, path, &line, &column);
     const char *sep = c->where[0] != '\0' ? ": " : "";
     if (spend_report_add(c->report, severity, path, line, column, "%s%s%s", c->where, sep,

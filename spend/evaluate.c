@@ -400,12 +400,15 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
     s->file_count = e->file_count;
     s->rows_outside_month = e->rows_outside_month;
     long_totals scoped = {0}, unscoped = {0};
+    bool out_of_memory = false;
     for (size_t i = 0; i < e->group_capacity; i++) {
         group *g = &e->groups[i];
         if (g->scope == FREE_SLOT)
             continue;
         spend_summary_row *r = &s->rows[s->row_count++];
         r->spend_scope = g->scope >= 0 ? strdup(e->definitions->scopes[g->scope].name) : NULL;
+        if (g->scope >= 0 && r->spend_scope == NULL)
+            out_of_memory = true;
         r->priority = g->scope + 1;
         const char **keys[4] = {&r->sub_account_id, &r->service_category, &r->charge_category,
                                 &r->billing_currency};
@@ -435,6 +438,10 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
     s->unscoped = (spend_totals){(double)unscoped.billed, (double)unscoped.effective,
                                  (double)unscoped.list, unscoped.rows};
     spend_evaluator_free(e);
+    if (out_of_memory) {
+        spend_summary_free(s);
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    }
     *out = s;
     return SPEND_OK;
 }
