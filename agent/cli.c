@@ -16,6 +16,8 @@ static const agent_command commands[] = {
     {"release", "give the exports back to the hub's Data Factory triggers", agent_cli_release},
     {"auth", "check which credential is used and that it gets an ARM token", agent_cli_auth},
     {"inspect", "show what export files hold: dataset, schema, rows, cost", agent_cli_inspect},
+    {"spend-scopes", "validate spend scopes and attribute a month's spend to them",
+     agent_cli_spend_scopes},
 };
 
 static void print_usage(FILE *out)
