@@ -545,7 +545,8 @@ void agent_backfill_report_dispose(agent_backfill_report *report)
 static scope_work *group_by_scope(agent_state_backfill_item *rows, size_t count,
                                   size_t *out_scope_count)
 {
-    qsort(rows, count, sizeof *rows, agent_backfill_item_compare);
+    if (count > 0)
+        qsort(rows, count, sizeof *rows, agent_backfill_item_compare);
     scope_work *scopes = calloc(count ? count : 1, sizeof *scopes);
     size_t scope_count = 0;
     for (size_t i = 0; scopes != NULL && i < count; i++) {

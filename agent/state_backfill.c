@@ -73,6 +73,33 @@ static int query_one(agent_state *state, agent_state_error *error, const char *s
     return found;
 }
 
+/* The month's earlier run ids (all of them, "," separated, or NULL) into
+ * *out_runs; returns 1 when it completed (or had no data) for the same
+ * period, 0 when not, -1 on error. */
+static int earlier(agent_state *state, const agent_state_backfill_item *item, char **out_runs,
+                   agent_state_error *error)
+{
+    *out_runs = NULL;
+    sqlite3_stmt *stmt;
+    if (agent_state_prepare(
+            state, &stmt, error,
+            "SELECT group_concat(coalesce(run_id, '') || ',' || "
+            "coalesce(excluded_runs, ''), ','), "
+            "coalesce(sum(state IN ('completed', 'no-data') AND period_to = ?4), 0) "
+            "FROM backfill_items WHERE scope = ?1 AND dataset = ?2 AND month = ?3",
+            "ssss", item->scope, item->dataset, item->month, item->period_to) != AGENT_STATE_OK)
+        return -1;
+    int found = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *out_runs = agent_state_column_text(stmt, 0);
+        found = sqlite3_column_int64(stmt, 1) > 0;
+    } else {
+        agent_state_sql_fail(state, error, "reading earlier backfill items");
+    }
+    sqlite3_finalize(stmt);
+    return found;
+}
+
 static agent_state_status enqueue_items(agent_state *state, const char *request,
                                         const agent_state_backfill_item *items, size_t count,
                                         bool rerun, int64_t now, agent_state_backfill_enqueued *out,
@@ -91,17 +118,14 @@ static agent_state_status enqueue_items(agent_state *state, const char *request,
             out->joined++;
             continue;
         }
-        /* The run id of the month's last good run: never mistaken for a new one. */
-        char *done_run = NULL;
-        int done = query_one(state, error,
-                             "SELECT coalesce(run_id, '') FROM backfill_items WHERE scope = ?1 "
-                             "AND dataset = ?2 AND month = ?3 AND period_to = ?4 "
-                             "AND state IN ('completed', 'no-data') ORDER BY id DESC LIMIT 1",
-                             item, &done_run);
+        /* Earlier runs of the month (good or failed) are never mistaken for
+         * the new one, however soon it follows them. */
+        char *earlier_runs = NULL;
+        int done = earlier(state, item, &earlier_runs, error);
         if (done < 0)
             return AGENT_STATE_E_SQL;
         if (done && !rerun) {
-            free(done_run);
+            free(earlier_runs);
             out->already_done++;
             continue;
         }
@@ -114,7 +138,7 @@ static agent_state_status enqueue_items(agent_state *state, const char *request,
             if (status == AGENT_STATE_OK)
                 status = agent_state_step_done(state, stmt, error, "recording a backfill job");
             if (status != AGENT_STATE_OK) {
-                free(done_run);
+                free(earlier_runs);
                 return status;
             }
             out->job_id = sqlite3_last_insert_rowid(state->db);
@@ -125,8 +149,8 @@ static agent_state_status enqueue_items(agent_state *state, const char *request,
             "INSERT INTO backfill_items (job_id, scope, dataset, month, export_name, period_from, "
             "period_to, excluded_runs, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "isssssssi", out->job_id, item->scope, item->dataset, item->month, item->export_name,
-            item->period_from, item->period_to, done_run && done_run[0] ? done_run : NULL, now);
-        free(done_run);
+            item->period_from, item->period_to, earlier_runs, now);
+        free(earlier_runs);
         if (status == AGENT_STATE_OK)
             status = agent_state_step_done(state, stmt, error, "recording a backfill item");
         if (status != AGENT_STATE_OK)
