@@ -4,6 +4,7 @@
  * per export. Every step is written to the state before and after the call,
  * so a kill -9 at any point is resolved from run history on the next start. */
 #include "agent/backfill.h"
+#include "agent/backfill_int.h"
 #include "agent/pool.h"
 #include "agent/runs.h"
 
@@ -13,9 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Clocks differ: a run submitted this long before our run call still counts. */
-#define CLOCK_SKEW_SECONDS 120
-#define MAX_WORKERS        64
+#define MAX_WORKERS 64
 
 agent_backfill_options agent_backfill_options_default(void)
 {
@@ -220,93 +219,16 @@ static void trigger(drive_work *work, arm_exports_client *client, live_item *ite
     fail_item(work, item, line);
 }
 
-static double parse_time(const char *text)
-{
-    struct tm tm = {0};
-    const char *rest = text ? strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (rest == NULL)
-        return 0;
-    double fraction = 0;
-    if (*rest == '.')
-        fraction = strtod(rest, NULL);
-    return (double)timegm(&tm) + fraction;
-}
-
-static const char *run_id_of(const arm_export_run *run)
-{
-    const char *slash = run->id ? strrchr(run->id, '/') : NULL;
-    return slash ? slash + 1 : run->id;
-}
-
-static bool listed(const char *list, const char *id)
-{
-    size_t length = strlen(id);
-    for (const char *p = list; p != NULL && *p != '\0';) {
-        const char *end = strchr(p, ',');
-        size_t item_length = end ? (size_t)(end - p) : strlen(p);
-        if (item_length == length && strncasecmp(p, id, length) == 0)
-            return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 /* True when another item of the scope already owns the run. */
-static bool claimed(const scope_work *scope, const agent_state_backfill_item *row, const char *id)
+static bool claimed(void *ctx, const agent_state_backfill_item *row, const char *id)
 {
+    const scope_work *scope = ctx;
     for (size_t i = 0; i < scope->count; i++) {
         const agent_state_backfill_item *other = scope->items[i].row;
         if (other != row && other->run_id != NULL && strcasecmp(other->run_id, id) == 0)
             return true;
     }
     return false;
-}
-
-/* This item's run in the history: by id once known, else the first on-demand
- * run for the same period submitted after the run call that no other item
- * owns and that is not an earlier failed attempt. */
-static const arm_export_run *match(const scope_work *scope, const agent_state_backfill_item *row,
-                                   const arm_export_run_list *history)
-{
-    const arm_export_run *best = NULL;
-    double best_time = 0;
-    for (size_t i = 0; i < history->count; i++) {
-        const arm_export_run *run = &history->items[i];
-        const char *id = run_id_of(run);
-        if (id == NULL)
-            continue;
-        if (row->run_id != NULL) {
-            if (strcasecmp(id, row->run_id) == 0)
-                return run;
-            continue;
-        }
-        if (run->execution_type != NULL && strcasecmp(run->execution_type, "Scheduled") == 0)
-            continue;
-        if (run->start_date == NULL || strncmp(run->start_date, row->period_from, 10) != 0)
-            continue;
-        double submitted = parse_time(run->submitted_time);
-        if (submitted < (double)row->triggered_at - CLOCK_SKEW_SECONDS)
-            continue;
-        if (listed(row->excluded_runs, id) || claimed(scope, row, id))
-            continue;
-        if (best == NULL || submitted < best_time) {
-            best = run;
-            best_time = submitted;
-        }
-    }
-    return best;
-}
-
-static void exclude_run(agent_state_backfill_item *row, const char *id)
-{
-    size_t length = (row->excluded_runs ? strlen(row->excluded_runs) + 1 : 0) + strlen(id) + 1;
-    char *list = malloc(length);
-    if (list == NULL)
-        return;
-    snprintf(list, length, "%s%s%s", row->excluded_runs ? row->excluded_runs : "",
-             row->excluded_runs ? "," : "", id);
-    free(row->excluded_runs);
-    row->excluded_runs = list;
 }
 
 static void finish(drive_work *work, live_item *item, const char *state, size_t *counter)
@@ -326,7 +248,7 @@ static void follow(drive_work *work, scope_work *scope, live_item *item,
                    const arm_export_run_list *history, double polled_at)
 {
     agent_state_backfill_item *row = item->row;
-    const arm_export_run *run = match(scope, row, history);
+    const arm_export_run *run = agent_backfill_match_run(row, history, claimed, scope);
     if (run == NULL) {
         if (row->run_id != NULL)
             return; /* known run, outside the history's window: keep waiting */
@@ -347,7 +269,7 @@ static void follow(drive_work *work, scope_work *scope, live_item *item,
     const char *status = run->status ? run->status : "Unknown";
     bool changed =
         row->run_id == NULL || row->run_status == NULL || strcmp(row->run_status, status) != 0;
-    replace(&row->run_id, run_id_of(run));
+    replace(&row->run_id, agent_backfill_run_id(run));
     replace(&row->run_status, status);
     if (!agent_run_status_is_final(status)) {
         if (changed || strcmp(row->state, "running") != 0) {
@@ -364,7 +286,7 @@ static void follow(drive_work *work, scope_work *scope, live_item *item,
         char message[900];
         snprintf(message, sizeof message, "run %s ended %s%s%s", row->run_id, status,
                  run->error_message ? ": " : "", run->error_message ? run->error_message : "");
-        exclude_run(row, row->run_id);
+        agent_backfill_exclude_run(row, row->run_id);
         fail_item(work, item, message);
     }
 }
