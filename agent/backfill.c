@@ -390,9 +390,16 @@ static agent_backfill_progress snapshot(drive_work *work, bool final)
     agent_backfill_progress p = work->progress;
     pthread_mutex_unlock(&work->lock);
     p.in_flight = 0;
-    for (size_t s = 0; s < work->scope_count; s++)
-        for (size_t i = 0; i < work->scopes[s].count; i++)
+    p.scopes = work->scope_count;
+    for (size_t s = 0; s < work->scope_count; s++) {
+        bool open = false;
+        for (size_t i = 0; i < work->scopes[s].count; i++) {
             p.in_flight += in_flight(work->scopes[s].items[i].row);
+            open =
+                open || !agent_state_backfill_state_is_final(work->scopes[s].items[i].row->state);
+        }
+        p.scopes_done += !open;
+    }
     p.elapsed_seconds = now_seconds() - work->started;
     size_t finished = p.completed + p.no_data + p.failed;
     p.rate_per_minute = p.elapsed_seconds > 0 ? (double)finished * 60 / p.elapsed_seconds : 0;

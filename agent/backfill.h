@@ -31,6 +31,8 @@ typedef struct agent_backfill_progress {
     size_t no_data;           /* ended DataNotAvailable / NewDataNotAvailable */
     size_t failed;            /* gave up after max_failures real failures */
     size_t in_flight;         /* triggered or running now */
+    size_t scopes;            /* scopes with work */
+    size_t scopes_done;       /* scopes with nothing left open */
     size_t calls;             /* Cost Management calls made (tries, retries included) */
     size_t retries;           /* tries repeated, nearly always after a 429 */
     size_t run_calls;         /* run calls accepted */

@@ -202,21 +202,24 @@ static void show_progress(const agent_backfill_progress *p, void *ctx)
         format_duration(p->final ? 0 : p->eta_seconds, eta, sizeof eta);
         format_duration(p->throttled_seconds, throttled, sizeof throttled);
         fprintf(stderr,
-                "\r\033[Kbackfill: %zu/%zu months done (%zu failed), %zu in flight, "
-                "%.1f/min, throttled %s, ETA %s",
-                done, p->total, p->failed, p->in_flight, p->rate_per_minute, throttled, eta);
+                "\r\033[Kbackfill: %zu/%zu month runs done (%zu failed), %zu in flight, "
+                "%zu/%zu scopes done, %.1f/min, throttled %s, ETA %s",
+                done, p->total, p->failed, p->in_flight, p->scopes_done, p->scopes,
+                p->rate_per_minute, throttled, eta);
         if (p->final)
             fputc('\n', stderr);
         sink->drawn = true;
     } else {
         fprintf(stderr,
                 "{\"event\":\"%s\",\"total\":%zu,\"done\":%zu,\"completed\":%zu,"
-                "\"no_data\":%zu,\"failed\":%zu,\"in_flight\":%zu,\"calls\":%zu,"
+                "\"no_data\":%zu,\"failed\":%zu,\"in_flight\":%zu,\"scopes\":%zu,"
+                "\"scopes_done\":%zu,\"calls\":%zu,"
                 "\"retries\":%zu,\"polls\":%zu,\"throttled_s\":%.1f,\"elapsed_s\":%.1f,"
                 "\"rate_per_min\":%.2f,\"eta_s\":%.0f}\n",
                 p->final ? "backfill.done" : "backfill.progress", p->total, done, p->completed,
-                p->no_data, p->failed, p->in_flight, p->calls, p->retries, p->polls,
-                p->throttled_seconds, p->elapsed_seconds, p->rate_per_minute, p->eta_seconds);
+                p->no_data, p->failed, p->in_flight, p->scopes, p->scopes_done, p->calls,
+                p->retries, p->polls, p->throttled_seconds, p->elapsed_seconds, p->rate_per_minute,
+                p->eta_seconds);
     }
     fflush(stderr);
 }
@@ -269,6 +272,7 @@ static size_t reconcile_scopes(agent_cli_session *s, const settings *view)
     }
     if (created + updated > 0)
         printf("Exports: %zu created, %zu updated before the backfill.\n", created, updated);
+    fflush(stdout);
     agent_reconcile_results_free(results, view->scope_count);
     return failed;
 }
