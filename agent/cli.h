@@ -55,6 +55,7 @@ int agent_cli_plan(int argc, char **argv);
 int agent_cli_run(int argc, char **argv);
 int agent_cli_status(int argc, char **argv);
 int agent_cli_release(int argc, char **argv);
+int agent_cli_backfill(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
 int agent_cli_settings_upload(int argc, char **argv);

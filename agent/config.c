@@ -189,6 +189,14 @@ static bool valid_poll_interval(const char *v, char *why, size_t n)
     return ok;
 }
 
+static bool valid_calls_per_minute(const char *v, char *why, size_t n)
+{
+    bool ok = whole_number_between(v, 1, 6000);
+    if (!ok)
+        snprintf(why, n, "must be a whole number of calls per minute from 1 to 6000");
+    return ok;
+}
+
 static bool valid_concurrency(const char *v, char *why, size_t n)
 {
     bool ok = whole_number_between(v, 1, 256);
@@ -288,6 +296,12 @@ static const option_row options[AGENT_OPTION_COUNT] = {
                                          "seconds between looks at settings.json while `run` stays "
                                          "up; a change is applied at once"},
                                         valid_poll_interval},
+    [AGENT_OPTION_CM_CALLS_PER_MINUTE] = {{"cm-calls-per-minute", "HUBAGENT_CM_CALLS_PER_MINUTE",
+                                           "20", false,
+                                           "Cost Management calls per minute per scope after a "
+                                           "burst of 60 (the pacer slows down further when the "
+                                           "service says less is left)"},
+                                          valid_calls_per_minute},
     [AGENT_OPTION_LOG_FORMAT] = {{"log-format", "HUBAGENT_LOG_FORMAT", "auto", false,
                                   "auto (text on a terminal, else JSON lines), text or json"},
                                  valid_log_format},
