@@ -14,6 +14,7 @@ static const agent_command commands[] = {
     {"run", "create and repair every scope's exports (--once)", agent_cli_run},
     {"auth", "check which credential is used and that it gets an ARM token", agent_cli_auth},
     {"inspect", "show what export files hold: dataset, schema, rows, cost", agent_cli_inspect},
+    {"ingest", "hand landed runs to the hub's ingestion layout", agent_cli_ingest},
 };
 
 static void print_usage(FILE *out)

@@ -24,6 +24,14 @@ static const char *const migrations[AGENT_STATE_SCHEMA_VERSION] = {
     "  period_from TEXT, period_to TEXT, status TEXT NOT NULL, error TEXT,"
     "  triggered_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX runs_by_export ON runs (scope, export_name, id);",
+    /* 2: hand-off of landed runs to ingestion, one row per manifest blob and eTag. */
+    "CREATE TABLE handoffs (manifest TEXT NOT NULL, etag TEXT NOT NULL, status TEXT NOT NULL,"
+    "  scope TEXT, dataset TEXT, month TEXT, run_id TEXT, submitted_time TEXT,"
+    "  destination TEXT, detail TEXT, files INTEGER NOT NULL DEFAULT 0,"
+    "  rows INTEGER NOT NULL DEFAULT -1, first_seen INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, retention_done INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (manifest, etag));"
+    "CREATE INDEX handoffs_by_destination ON handoffs (destination, status);",
 };
 
 const char *agent_state_status_text(agent_state_status status)
