@@ -168,8 +168,8 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
 
 int agent_cli_ingest(int argc, char **argv)
 {
-    static const char *const switches[] = {"scope=", "month=",   "wait=", "incomplete-after=",
-                                           "summary", "json",    "help",  NULL};
+    static const char *const switches[] = {
+        "scope=", "month=", "wait=", "incomplete-after=", "summary", "json", "help", NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -183,9 +183,8 @@ int agent_cli_ingest(int argc, char **argv)
     const char *month_text = agent_cli_switch_value(&args, "month");
     int year = 0, month = 0;
     char tail = 0;
-    if (month_text != NULL &&
-        (sscanf(month_text, "%4d-%2d%c", &year, &month, &tail) != 2 || strlen(month_text) != 7 ||
-         year < 2000 || month < 1 || month > 12))
+    if (month_text != NULL && (sscanf(month_text, "%4d-%2d%c", &year, &month, &tail) != 2 ||
+                               strlen(month_text) != 7 || year < 2000 || month < 1 || month > 12))
         return agent_cli_usage_error("ingest: --month is YYYY-MM, not '%s'", month_text);
     const char *scope = agent_cli_switch_value(&args, "scope");
     char *lower = NULL;

@@ -41,8 +41,9 @@ static void candidate_dispose(candidate *c)
 
 static bool is_final(const char *status)
 {
-    static const char *const final[] = {"handed-off", "superseded", "quarantined",
-                                        "empty",      "invalid",    "conflict"};
+    /* "conflict" is not final: once the other folder is dealt with, the run goes in. */
+    static const char *const final[] = {"handed-off",  "replaced", "superseded",
+                                        "quarantined", "empty",    "invalid"};
     for (size_t i = 0; status && i < sizeof final / sizeof final[0]; i++)
         if (strcmp(status, final[i]) == 0)
             return true;
@@ -90,8 +91,7 @@ static agent_handoff_status record(agent_state *state, candidate *c, const char 
     };
     agent_state_error state_error = {0};
     if (agent_state_put_handoff(state, &row, &state_error) != AGENT_STATE_OK)
-        return agent_handoff_fail(error, AGENT_HANDOFF_E_STATE, c->path, "%s",
-                                  state_error.message);
+        return agent_handoff_fail(error, AGENT_HANDOFF_E_STATE, c->path, "%s", state_error.message);
     return AGENT_HANDOFF_OK;
 }
 
@@ -104,9 +104,8 @@ static bool is_manifest(const char *name)
            strncmp(name, HANDOFF_QUARANTINE_PREFIX, strlen(HANDOFF_QUARANTINE_PREFIX)) != 0;
 }
 
-static agent_handoff_status discover(handoff_context *hc, agent_state *state,
-                                     candidate **out, size_t *out_count,
-                                     agent_handoff_error *error)
+static agent_handoff_status discover(handoff_context *hc, agent_state *state, candidate **out,
+                                     size_t *out_count, agent_handoff_error *error)
 {
     *out = NULL;
     *out_count = 0;
@@ -306,8 +305,8 @@ static agent_handoff_status find_conflict(handoff_context *hc, const candidate *
              c->manifest.month);
     arm_blob_item *items = NULL;
     size_t count = 0;
-    agent_handoff_status status = list_folder(hc, hc->options->ingestion_container, prefix, false,
-                                              &items, &count, error);
+    agent_handoff_status status =
+        list_folder(hc, hc->options->ingestion_container, prefix, false, &items, &count, error);
     for (size_t i = 0; status == AGENT_HANDOFF_OK && i < count && !detail[0]; i++) {
         const char *name = items[i].name;
         size_t n = strlen(name);
@@ -326,8 +325,8 @@ static agent_handoff_status find_conflict(handoff_context *hc, const candidate *
             arm_error_init(&arm);
             agent_manifest other;
             agent_handoff_error ignored;
-            if (arm_blob_get_bytes(hc->blob, hc->options->ingestion_container, name, &text,
-                                   &length, &arm) == ARM_OK &&
+            if (arm_blob_get_bytes(hc->blob, hc->options->ingestion_container, name, &text, &length,
+                                   &arm) == ARM_OK &&
                 agent_manifest_parse(text, length, name, &other, &ignored) == AGENT_HANDOFF_OK) {
                 same = !other.empty && strcmp(other.scope, c->manifest.scope) == 0 &&
                        strcasecmp(other.type, c->manifest.type) == 0;
@@ -354,8 +353,8 @@ static agent_handoff_status sweep_folder(handoff_context *hc, const char *destin
     snprintf(own, sizeof own, "%s__", run_id);
     arm_blob_item *items = NULL;
     size_t count = 0;
-    agent_handoff_status status = list_folder(hc, hc->options->ingestion_container, prefix, true,
-                                              &items, &count, error);
+    agent_handoff_status status =
+        list_folder(hc, hc->options->ingestion_container, prefix, true, &items, &count, error);
     for (size_t i = 0; status == AGENT_HANDOFF_OK && i < count; i++) {
         const char *leaf = items[i].name + strlen(prefix);
         size_t n = strlen(leaf);
@@ -418,8 +417,7 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
             agent_handoff_error_init(&move_error);
             if (handoff_quarantine(hc, m->blobs[i].name, c->path, reason, &move_error) !=
                 AGENT_HANDOFF_OK)
-                logf_(hc->log, "quarantining %s failed: %s", m->blobs[i].name,
-                      move_error.message);
+                logf_(hc->log, "quarantining %s failed: %s", m->blobs[i].name, move_error.message);
             sweep_folder(hc, c->destination, m->run_id, false, &move_error);
             record(state, c, "quarantined", reason, 0, -1, &move_error);
             logf_(hc->log, "%s: quarantined: %s", c->path, reason);
@@ -460,6 +458,12 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
                               : NULL,
                (int64_t)m->blob_count, rows_known ? rows : -1, error) != AGENT_HANDOFF_OK)
         return FAILED;
+    agent_state_error state_error = {0};
+    if (agent_state_replace_handoffs(state, c->destination, c->path, c->etag, &state_error) !=
+        AGENT_STATE_OK) {
+        agent_handoff_fail(error, AGENT_HANDOFF_E_STATE, c->path, "%s", state_error.message);
+        return FAILED;
+    }
     logf_(hc->log, "%s → %s/%s: %zu files, %lld rows (run %s)", c->path,
           hc->options->ingestion_container, c->destination, m->blob_count,
           rows_known ? (long long)rows : -1LL, m->run_id);
@@ -472,8 +476,8 @@ static bool supersedes(const agent_state_handoff *current, const candidate *c)
 {
     if (current->run_id && c->manifest.run_id && strcmp(current->run_id, c->manifest.run_id) == 0)
         return true; /* the same run again (a rewritten or copied manifest) */
-    return current->submitted_time && strcmp(current->submitted_time,
-                                             c->manifest.submitted_time) > 0;
+    return current->submitted_time &&
+           strcmp(current->submitted_time, c->manifest.submitted_time) > 0;
 }
 
 static void handle_group(handoff_context *hc, agent_state *state, candidate *group, size_t count,
@@ -531,8 +535,7 @@ static void handle_group(handoff_context *hc, agent_state *state, candidate *gro
 
 agent_handoff_status agent_handoff_run(arm_blob_client *blob, agent_state *state,
                                        const agent_handoff_options *options, FILE *log,
-                                       agent_handoff_report *out_report,
-                                       agent_handoff_error *error)
+                                       agent_handoff_report *out_report, agent_handoff_error *error)
 {
     memset(out_report, 0, sizeof *out_report);
     handoff_context hc = {.blob = blob, .options = options, .log = log, .report = out_report};

@@ -27,22 +27,22 @@ agent_handoff_options agent_handoff_options_default(void);
 
 /* Counts of one hand-off pass. */
 typedef struct agent_handoff_report {
-    size_t manifests;   /* manifest blobs looked at */
-    size_t handed_off;  /* runs placed in ingestion now */
-    size_t already;     /* handled before (same path and eTag) */
-    size_t superseded;  /* an older run, or a repeat, of a month already placed */
-    size_t waiting;     /* blobs missing, within the wait */
-    size_t incomplete;  /* blobs still missing after the wait */
-    size_t quarantined; /* a file failed a check: nothing of the run was placed */
-    size_t empty;       /* 0-byte or {} manifests */
-    size_t conflicts;   /* same scope and month already under another folder */
-    size_t invalid;     /* manifests that cannot be used */
-    size_t failed;      /* storage or local failures (retried next time) */
-    size_t files;       /* files placed */
-    size_t converted;   /* of which CSV converted to Parquet */
-    size_t retention_deleted;   /* source blobs deleted by retention */
-    uint64_t bytes_copied;      /* Parquet bytes placed by server-side copy */
-    uint64_t bytes_downloaded;  /* bytes that passed through the agent (CSV, footers) */
+    size_t manifests;          /* manifest blobs looked at */
+    size_t handed_off;         /* runs placed in ingestion now */
+    size_t already;            /* handled before (same path and eTag) */
+    size_t superseded;         /* an older run, or a repeat, of a month already placed */
+    size_t waiting;            /* blobs missing, within the wait */
+    size_t incomplete;         /* blobs still missing after the wait */
+    size_t quarantined;        /* a file failed a check: nothing of the run was placed */
+    size_t empty;              /* 0-byte or {} manifests */
+    size_t conflicts;          /* same scope and month already under another folder */
+    size_t invalid;            /* manifests that cannot be used */
+    size_t failed;             /* storage or local failures (retried next time) */
+    size_t files;              /* files placed */
+    size_t converted;          /* of which CSV converted to Parquet */
+    size_t retention_deleted;  /* source blobs deleted by retention */
+    uint64_t bytes_copied;     /* Parquet bytes placed by server-side copy */
+    uint64_t bytes_downloaded; /* bytes that passed through the agent (CSV, footers) */
 } agent_handoff_report;
 
 /* One pass: finds new manifests, hands off the newest complete run of every destination

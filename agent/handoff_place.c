@@ -59,12 +59,12 @@ static int sparse_write(void *ctx, const char *data, size_t len)
     return 0;
 }
 
-static arm_status get_range(handoff_context *c, const char *name, sparse_sink *sink,
-                            uint64_t start, uint64_t length, arm_error *arm)
+static arm_status get_range(handoff_context *c, const char *name, sparse_sink *sink, uint64_t start,
+                            uint64_t length, arm_error *arm)
 {
     sink->at = (off_t)start;
-    arm_blob_sink out = {.write = sparse_write, .ctx = sink, .range_start = start,
-                         .range_length = length};
+    arm_blob_sink out = {
+        .write = sparse_write, .ctx = sink, .range_start = start, .range_length = length};
     return arm_blob_get(c->blob, c->options->source_container, name, &out, NULL, NULL, arm);
 }
 
@@ -114,8 +114,8 @@ static agent_handoff_status fetch_footer(handoff_context *c, const agent_manifes
 
 /* The hub's schema for the run, with the EA/MCA choice made from `columns`. */
 static agent_handoff_status find_schema(const agent_manifest *m, const focus_column *columns,
-                                        size_t count, const char *where,
-                                        const focus_schema **out, agent_handoff_error *error)
+                                        size_t count, const char *where, const focus_schema **out,
+                                        agent_handoff_error *error)
 {
     const char **names = calloc(count + 1, sizeof *names);
     if (names == NULL)
@@ -128,10 +128,9 @@ static agent_handoff_status find_schema(const agent_manifest *m, const focus_col
     focus_error_init(&ferr);
     if (focus_schema_find(m->type, m->data_version, variant, out, &ferr) != FOCUS_OK) {
         *out = NULL;
-        return agent_handoff_fail(error, AGENT_HANDOFF_E_CHECK, where,
-                                  "%s: no hub schema for %s %s%s%s (%s)", where, m->type,
-                                  m->data_version, variant ? " " : "", variant ? variant : "",
-                                  ferr.message);
+        return agent_handoff_fail(
+            error, AGENT_HANDOFF_E_CHECK, where, "%s: no hub schema for %s %s%s%s (%s)", where,
+            m->type, m->data_version, variant ? " " : "", variant ? variant : "", ferr.message);
     }
     return AGENT_HANDOFF_OK;
 }
@@ -145,11 +144,10 @@ static agent_handoff_status check_columns(const focus_schema *schema, const focu
         for (size_t k = 0; k < count && !found; k++)
             found = strcmp(columns[k].name, schema->columns[i].name) == 0;
         if (!found)
-            return agent_handoff_fail(error, AGENT_HANDOFF_E_CHECK, where,
-                                      "%s: column %s of %s %s%s%s is missing", where,
-                                      schema->columns[i].name, schema->dataset_name,
-                                      schema->version, schema->variant ? " " : "",
-                                      schema->variant ? schema->variant : "");
+            return agent_handoff_fail(
+                error, AGENT_HANDOFF_E_CHECK, where, "%s: column %s of %s %s%s%s is missing", where,
+                schema->columns[i].name, schema->dataset_name, schema->version,
+                schema->variant ? " " : "", schema->variant ? schema->variant : "");
     }
     return AGENT_HANDOFF_OK;
 }
@@ -194,10 +192,9 @@ static agent_handoff_status place_parquet(handoff_context *c, const agent_manife
     arm_error arm;
     arm_error_init(&arm);
     arm_blob_properties props;
-    arm_status copied =
-        url ? arm_blob_copy(c->blob, c->options->ingestion_container, target, url, true, &props,
-                            &arm)
-            : ARM_ERR_NO_MEMORY;
+    arm_status copied = url ? arm_blob_copy(c->blob, c->options->ingestion_container, target, url,
+                                            true, &props, &arm)
+                            : ARM_ERR_NO_MEMORY;
     free(url);
     if (copied != ARM_OK)
         return handoff_storage_fail(error, "copying to", target, &arm);
@@ -212,8 +209,8 @@ static agent_handoff_status place_parquet(handoff_context *c, const agent_manife
 /* ---- CSV: convert with the hub's schema ------------------------------------------------- */
 
 static agent_handoff_status convert_rows(focus_reader *reader, const focus_schema *schema,
-                                         const char *out_path, const char *where,
-                                         int64_t *out_rows, agent_handoff_error *error)
+                                         const char *out_path, const char *where, int64_t *out_rows,
+                                         agent_handoff_error *error)
 {
     size_t count;
     const focus_column *columns = focus_reader_columns(reader, &count);
@@ -238,8 +235,8 @@ static agent_handoff_status convert_rows(focus_reader *reader, const focus_schem
     agent_handoff_status status = AGENT_HANDOFF_OK;
     int64_t rows = 0;
     if (focus_writer_open(out_path, schema, &options, &writer, &ferr) != FOCUS_OK) {
-        status = agent_handoff_fail(error, AGENT_HANDOFF_E_IO, out_path, "writing %s: %s",
-                                    out_path, ferr.message);
+        status = agent_handoff_fail(error, AGENT_HANDOFF_E_IO, out_path, "writing %s: %s", out_path,
+                                    ferr.message);
     } else {
         for (;;) {
             const focus_value *in = NULL;
@@ -280,8 +277,8 @@ static agent_handoff_status place_csv(handoff_context *c, const agent_manifest *
     arm_error arm;
     arm_error_init(&arm);
     arm_blob_sink sink = {.path = local};
-    if (arm_blob_get(c->blob, c->options->source_container, file->name, &sink, NULL, NULL,
-                     &arm) != ARM_OK)
+    if (arm_blob_get(c->blob, c->options->source_container, file->name, &sink, NULL, NULL, &arm) !=
+        ARM_OK)
         return handoff_storage_fail(error, "downloading", file->name, &arm);
     c->report->bytes_downloaded += file->byte_count;
     focus_reader *reader = NULL;
@@ -328,8 +325,8 @@ agent_handoff_status handoff_place_file(handoff_context *c, const agent_manifest
     char leaf[512], target[2048];
     if (!agent_manifest_destination_file(m->run_id, file->name, leaf, sizeof leaf) ||
         snprintf(target, sizeof target, "%s/%s", destination, leaf) >= (int)sizeof target)
-        return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, file->name,
-                                  "%s: name too long", file->name);
+        return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, file->name, "%s: name too long",
+                                  file->name);
     bool parquet = has_suffix(file->name, ".parquet");
     bool csv = has_suffix(file->name, ".csv") || has_suffix(file->name, ".csv.gz");
     if (!parquet && !csv)
@@ -344,9 +341,9 @@ agent_handoff_status handoff_place_file(handoff_context *c, const agent_manifest
         return agent_handoff_fail(error, AGENT_HANDOFF_E_IO, local, "cannot create %s: %s", local,
                                   strerror(errno));
     close(fd);
-    agent_handoff_status status =
-        parquet ? place_parquet(c, m, file, target, local, out_rows, error)
-                : place_csv(c, m, file, target, local, out_rows, error);
+    agent_handoff_status status = parquet
+                                      ? place_parquet(c, m, file, target, local, out_rows, error)
+                                      : place_csv(c, m, file, target, local, out_rows, error);
     unlink(local);
     if (status == AGENT_HANDOFF_OK)
         c->report->files++;
@@ -374,12 +371,12 @@ agent_handoff_status handoff_quarantine(handoff_context *c, const char *blob_nam
     arm_error_init(&arm);
     agent_handoff_status status = AGENT_HANDOFF_OK;
     /* The reason first: a crash after it still tells why the file is (about to be) gone. */
-    arm_blob_source source = {.data = text, .data_len = text ? strlen(text) : 0,
-                              .length = text ? strlen(text) : 0};
+    arm_blob_source source = {
+        .data = text, .data_len = text ? strlen(text) : 0, .length = text ? strlen(text) : 0};
     if (text == NULL)
         status = agent_handoff_fail(error, AGENT_HANDOFF_E_NOMEM, blob_name, "no memory");
-    else if (arm_blob_put(c->blob, container, reason_name, &source, "application/json", NULL,
-                          NULL, &arm) != ARM_OK)
+    else if (arm_blob_put(c->blob, container, reason_name, &source, "application/json", NULL, NULL,
+                          &arm) != ARM_OK)
         status = handoff_storage_fail(error, "writing", reason_name, &arm);
     free(text);
     if (status != AGENT_HANDOFF_OK)

@@ -20,12 +20,14 @@ agent_handoff_status handoff_apply_retention(handoff_context *c, agent_state *st
     size_t count = 0;
     agent_state_error state_error = {0};
     if (agent_state_list_handoffs(state, c->options->scope, c->options->year > 0 ? month : NULL,
-                                  "handed-off", &rows, &count, &state_error) != AGENT_STATE_OK)
+                                  NULL, &rows, &count, &state_error) != AGENT_STATE_OK)
         return agent_handoff_fail(error, AGENT_HANDOFF_E_STATE, NULL, "%s", state_error.message);
     agent_handoff_status status = AGENT_HANDOFF_OK;
     for (size_t i = 0; i < count && status == AGENT_HANDOFF_OK; i++) {
         agent_state_handoff *row = &rows[i];
-        if (row->retention_done)
+        /* Only runs that were processed: handed off (and maybe replaced since). */
+        if (row->retention_done ||
+            (strcmp(row->status, "handed-off") != 0 && strcmp(row->status, "replaced") != 0))
             continue;
         char *text = NULL;
         size_t length = 0;
@@ -34,8 +36,8 @@ agent_handoff_status handoff_apply_retention(handoff_context *c, agent_state *st
         agent_manifest m;
         memset(&m, 0, sizeof m);
         bool gone = false;
-        if (arm_blob_get_bytes(c->blob, c->options->source_container, row->manifest, &text,
-                               &length, &arm) != ARM_OK) {
+        if (arm_blob_get_bytes(c->blob, c->options->source_container, row->manifest, &text, &length,
+                               &arm) != ARM_OK) {
             if (arm.http_status != 404) {
                 status = handoff_storage_fail(error, "reading", row->manifest, &arm);
                 break;
@@ -43,8 +45,8 @@ agent_handoff_status handoff_apply_retention(handoff_context *c, agent_state *st
             gone = true; /* someone removed the run: nothing left to delete */
         }
         agent_handoff_error ignored;
-        if (!gone && agent_manifest_parse(text, length, row->manifest, &m, &ignored) !=
-                         AGENT_HANDOFF_OK)
+        if (!gone &&
+            agent_manifest_parse(text, length, row->manifest, &m, &ignored) != AGENT_HANDOFF_OK)
             gone = true;
         free(text);
         /* Only a manifest with the eTag handed off: a rewritten one is a new run. */
@@ -71,10 +73,10 @@ agent_handoff_status handoff_apply_retention(handoff_context *c, agent_state *st
 
 static void print_json_row(FILE *out, const agent_state_handoff *r, bool first)
 {
-    const char *keys[] = {"scope", "month",  "dataset",     "status",   "run_id",
-                          "manifest", "destination", "detail"};
-    const char *values[] = {r->scope,   r->month,       r->dataset, r->status, r->run_id,
-                            r->manifest, r->destination, r->detail};
+    const char *keys[] = {"scope",  "month",    "dataset",     "status",
+                          "run_id", "manifest", "destination", "detail"};
+    const char *values[] = {r->scope,  r->month,    r->dataset,     r->status,
+                            r->run_id, r->manifest, r->destination, r->detail};
     fputs(first ? "\n  {" : ",\n  {", out);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         fprintf(out, "%s\"%s\": ", i ? ", " : "", keys[i]);

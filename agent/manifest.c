@@ -190,9 +190,8 @@ static agent_handoff_status parse_json(json_t *root, const char *where, agent_ma
     if (start == NULL || sscanf(start, "%4d-%2d", &m->year, &m->month) != 2 || m->month < 1 ||
         m->month > 12 || m->year < 1970)
         return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where,
-                                  "%s: runInfo.startDate %s%s%s is not a date (yyyy-mm-dd…)",
-                                  where, start ? "'" : "", start ? start : "missing",
-                                  start ? "'" : "");
+                                  "%s: runInfo.startDate %s%s%s is not a date (yyyy-mm-dd…)", where,
+                                  start ? "'" : "", start ? start : "missing", start ? "'" : "");
     json_t *row_count = json_object_get(root, "dataRowCount");
     m->row_count = count_of(row_count, "dataRowCount", where, error);
     if (m->row_count == -2)
@@ -224,9 +223,8 @@ agent_handoff_status agent_manifest_parse(const char *text, size_t length, const
     json_error_t json_error;
     json_t *root = json_loadb(text, length, 0, &json_error);
     if (root == NULL)
-        return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where,
-                                  "%s:%d:%d: not JSON: %s", where, json_error.line,
-                                  json_error.column, json_error.text);
+        return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where, "%s:%d:%d: not JSON: %s",
+                                  where, json_error.line, json_error.column, json_error.text);
     agent_handoff_status status = parse_json(root, where, out, error);
     json_decref(root);
     if (status != AGENT_HANDOFF_OK)

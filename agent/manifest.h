@@ -43,7 +43,7 @@ typedef struct agent_manifest {
     char *resource_id;
     char *type;         /* exportConfig.type, e.g. "FocusCost" */
     char *data_version; /* exportConfig.dataVersion */
-    char *scope;        /* lower(resourceId) cut before /providers/microsoft.costmanagement/exports/ */
+    char *scope; /* lower(resourceId) cut before /providers/microsoft.costmanagement/exports/ */
     char *run_id;
     char *submitted_time; /* runInfo.submittedTime, "" when absent (orders runs of a month) */
     int year, month;      /* from runInfo.startDate */

@@ -111,7 +111,8 @@ agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_r
 void agent_state_runs_free(agent_state_run *runs, size_t count);
 
 /* What became of one landed run's manifest (blob path + eTag): "waiting" (a listed blob is
- * missing or short), "incomplete" (still so after the wait), "handed-off", "superseded" (a
+ * missing or short), "incomplete" (still so after the wait), "handed-off", "replaced" (handed
+ * off, then a newer run of the month took its place), "superseded" (a
  * newer run of the same month was handed off), "quarantined", "empty", "conflict" (the same
  * scope and month under another folder), "invalid" (unusable manifest), "failed". */
 typedef struct agent_state_handoff {
@@ -144,6 +145,10 @@ agent_state_status agent_state_get_handoff(agent_state *state, const char *manif
 agent_state_status agent_state_current_handoff(agent_state *state, const char *destination,
                                                agent_state_handoff *out_handoff,
                                                agent_state_error *error);
+/* Marks the other runs handed off into `destination` as "replaced" (their files are gone). */
+agent_state_status agent_state_replace_handoffs(agent_state *state, const char *destination,
+                                                const char *manifest, const char *etag,
+                                                agent_state_error *error);
 /* Rows, optionally only of a scope (lowercase) and/or month (yyyy-mm), by destination then
  * submitted time; `status` filters when non-NULL. Free with agent_state_handoffs_free. */
 agent_state_status agent_state_list_handoffs(agent_state *state, const char *scope,

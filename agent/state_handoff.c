@@ -9,9 +9,8 @@ void agent_state_handoff_dispose(agent_state_handoff *h)
 {
     if (h == NULL)
         return;
-    char *texts[] = {h->manifest, h->etag,           h->status,      h->scope,
-                     h->dataset,  h->month,          h->run_id,      h->submitted_time,
-                     h->destination, h->detail};
+    char *texts[] = {h->manifest, h->etag,   h->status,         h->scope,       h->dataset,
+                     h->month,    h->run_id, h->submitted_time, h->destination, h->detail};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         free(texts[i]);
     memset(h, 0, sizeof *h);
@@ -23,9 +22,8 @@ void agent_state_handoff_dispose(agent_state_handoff *h)
 
 static void read_handoff(sqlite3_stmt *stmt, agent_state_handoff *h)
 {
-    char **texts[] = {&h->manifest, &h->etag,   &h->status,         &h->scope,
-                      &h->dataset,  &h->month,  &h->run_id,         &h->submitted_time,
-                      &h->destination, &h->detail};
+    char **texts[] = {&h->manifest, &h->etag,   &h->status,         &h->scope,       &h->dataset,
+                      &h->month,    &h->run_id, &h->submitted_time, &h->destination, &h->detail};
     for (int i = 0; i < 10; i++)
         *texts[i] = agent_state_column_text(stmt, i);
     h->files = sqlite3_column_int64(stmt, 10);
@@ -51,13 +49,12 @@ agent_state_status agent_state_put_handoff(agent_state *state, const agent_state
         "ssssssssssiiiii", h->manifest, h->etag, h->status, h->scope, h->dataset, h->month,
         h->run_id, h->submitted_time, h->destination, h->detail, h->files, h->rows, h->first_seen,
         h->updated_at, (int64_t)(h->retention_done ? 1 : 0));
-    return status == AGENT_STATE_OK
-               ? agent_state_step_done(state, stmt, error, "saving a hand-off")
-               : status;
+    return status == AGENT_STATE_OK ? agent_state_step_done(state, stmt, error, "saving a hand-off")
+                                    : status;
 }
 
-static agent_state_status get_one(agent_state *state, sqlite3_stmt *stmt,
-                                  agent_state_handoff *out, agent_state_error *error)
+static agent_state_status get_one(agent_state *state, sqlite3_stmt *stmt, agent_state_handoff *out,
+                                  agent_state_error *error)
 {
     agent_state_status status = AGENT_STATE_OK;
     int rc = sqlite3_step(stmt);
@@ -89,12 +86,27 @@ agent_state_status agent_state_current_handoff(agent_state *state, const char *d
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *stmt;
-    agent_state_status status = agent_state_prepare(
-        state, &stmt, error,
-        "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE destination = ? AND "
-        "status = 'handed-off' ORDER BY updated_at DESC, rowid DESC LIMIT 1",
-        "s", destination);
+    agent_state_status status =
+        agent_state_prepare(state, &stmt, error,
+                            "SELECT " HANDOFF_COLUMNS " FROM handoffs WHERE destination = ? AND "
+                            "status = 'handed-off' ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+                            "s", destination);
     return status == AGENT_STATE_OK ? get_one(state, stmt, out, error) : status;
+}
+
+agent_state_status agent_state_replace_handoffs(agent_state *state, const char *destination,
+                                                const char *manifest, const char *etag,
+                                                agent_state_error *error)
+{
+    sqlite3_stmt *stmt;
+    agent_state_status status =
+        agent_state_prepare(state, &stmt, error,
+                            "UPDATE handoffs SET status = 'replaced' WHERE destination = ? AND "
+                            "status = 'handed-off' AND NOT (manifest = ? AND etag = ?)",
+                            "sss", destination, manifest, etag);
+    return status == AGENT_STATE_OK
+               ? agent_state_step_done(state, stmt, error, "marking replaced hand-offs")
+               : status;
 }
 
 agent_state_status agent_state_list_handoffs(agent_state *state, const char *scope,

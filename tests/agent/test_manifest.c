@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #define EXPORT_ID                                                                                  \
-    "/subscriptions/AAAA0A0A-BB1B-CC2C-DD3D-EEEEEE4E4E4E/providers/Microsoft.CostManagement/"     \
+    "/subscriptions/AAAA0A0A-BB1B-CC2C-DD3D-EEEEEE4E4E4E/providers/Microsoft.CostManagement/"      \
     "exports/demo-daily-costdetails"
 
 static const char real_manifest[] =
@@ -19,7 +19,8 @@ static const char real_manifest[] =
     "\"exportConfig\":{\"exportName\":\"demo-daily-costdetails\",\"resourceId\":\"" EXPORT_ID
     "\",\"dataVersion\":\"1.0r2\",\"apiVersion\":\"2023-07-01-preview\",\"type\":\"FocusCost\","
     "\"timeFrame\":\"MonthToDate\",\"granularity\":\"Daily\"},"
-    "\"deliveryConfig\":{\"partitionData\":true,\"dataOverwriteBehavior\":\"OverwritePreviousReport\","
+    "\"deliveryConfig\":{\"partitionData\":true,\"dataOverwriteBehavior\":"
+    "\"OverwritePreviousReport\","
     "\"fileFormat\":\"Csv\",\"containerUri\":\"/subscriptions/x\",\"rootFolderPath\":\"demo\"},"
     "\"runInfo\":{\"executionType\":\"Scheduled\",\"submittedTime\":\"2025-05-03T01:00:00Z\","
     "\"runId\":\"11111111-2222-3333-4444-555555555555\",\"startDate\":\"2025-05-01T00:00:00\","
@@ -34,9 +35,9 @@ static void test_real_manifest(void **state)
     agent_manifest m;
     agent_handoff_error error;
     agent_handoff_error_init(&error);
-    assert_int_equal(agent_manifest_parse(real_manifest, strlen(real_manifest), "m.json", &m,
-                                          &error),
-                     AGENT_HANDOFF_OK);
+    assert_int_equal(
+        agent_manifest_parse(real_manifest, strlen(real_manifest), "m.json", &m, &error),
+        AGENT_HANDOFF_OK);
     assert_false(m.empty);
     assert_string_equal(m.type, "FocusCost");
     assert_string_equal(m.data_version, "1.0r2");
@@ -100,9 +101,9 @@ static void expect_error(const char *text, const char *needle)
     agent_manifest m;
     agent_handoff_error error;
     agent_handoff_error_init(&error);
-    assert_int_equal(agent_manifest_parse(text, strlen(text), "msexports/x/manifest.json", &m,
-                                          &error),
-                     AGENT_HANDOFF_E_MANIFEST);
+    assert_int_equal(
+        agent_manifest_parse(text, strlen(text), "msexports/x/manifest.json", &m, &error),
+        AGENT_HANDOFF_E_MANIFEST);
     if (strstr(error.message, needle) == NULL)
         fail_msg("'%s' does not mention '%s'", error.message, needle);
     assert_non_null(strstr(error.message, "msexports/x/manifest.json"));
@@ -140,7 +141,8 @@ static void test_destination_files_and_folders(void **state)
     assert_string_equal(out, "run1__part_0_0001.parquet");
     assert_true(agent_manifest_destination_file("run1", "a/part_1.csv", out, sizeof out));
     assert_string_equal(out, "run1__part_1.parquet");
-    assert_true(agent_manifest_destination_file("run1", "a/part_1.snappy.parquet", out, sizeof out));
+    assert_true(
+        agent_manifest_destination_file("run1", "a/part_1.snappy.parquet", out, sizeof out));
     assert_string_equal(out, "run1__part_1.snappy.parquet");
     const char *types[][2] = {{"FocusCost", "Costs"},
                               {"PriceSheet", "Prices"},
