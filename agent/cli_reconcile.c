@@ -23,7 +23,7 @@ static const char plan_usage[] =
 
 static const char run_usage[] =
     "usage: hubagent run --once [--prune] [--tick daily|monthly] [--no-runs]\n"
-    "                           [--no-online-check] [--OPTION VALUE]...\n\n"
+    "                           [--no-handoff] [--no-online-check] [--OPTION VALUE]...\n\n"
     "Creates and repairs every scope's exports (only what differs is written), then\n"
     "runs what the hub's schedule says is due: each scope's daily exports once per\n"
     "daily tick, its monthly exports once per monthly tick, never while the previous\n"
@@ -31,6 +31,7 @@ static const char run_usage[] =
     "through run history (--watch seconds now, the rest on the next run).\n"
     "  --tick T    fire tick T now, whatever the schedule says\n"
     "  --no-runs   only reconcile the exports\n"
+    "  --no-handoff  do not hand landed runs to ingestion afterwards (see `ingest`)\n"
     "Exit 0 when everything is right, 3 when some scopes, triggers or runs failed\n"
     "(the others were done), 1 when it could not start.\n";
 
@@ -272,8 +273,8 @@ static size_t run_ticks(session *s, agent_state *state, const char *forced)
 
 int agent_cli_run(int argc, char **argv)
 {
-    static const char *const switches[] = {"once", "prune", "no-runs", "tick=", "no-online-check",
-                                           "help", NULL};
+    static const char *const switches[] = {
+        "once", "prune", "no-runs", "tick=", "no-online-check", "no-handoff", "help", NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -306,6 +307,9 @@ int agent_cli_run(int argc, char **argv)
         size_t failed = reconcile_and_report(&s);
         if (!agent_cli_has_switch(&args, "no-runs"))
             failed += run_ticks(&s, state, forced);
+        /* Landed runs go to ingestion right after they were watched. */
+        if (!agent_cli_has_switch(&args, "no-handoff"))
+            failed += agent_cli_ingest_pass(s.azure, state, s.value, stdout);
         rc = failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
     }
     agent_state_free(state);

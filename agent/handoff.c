@@ -423,6 +423,13 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
             logf_(hc->log, "%s: quarantined: %s", c->path, reason);
             return QUARANTINED;
         }
+        if (status != AGENT_HANDOFF_OK) {
+            /* Take back what this run placed so far; the next pass starts over. */
+            agent_handoff_error rollback_error;
+            agent_handoff_error_init(&rollback_error);
+            sweep_folder(hc, c->destination, m->run_id, false, &rollback_error);
+            break;
+        }
         rows_known = rows_known && file_rows >= 0;
         rows += file_rows;
     }

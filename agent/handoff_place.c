@@ -128,8 +128,9 @@ static agent_handoff_status find_schema(const agent_manifest *m, const focus_col
     focus_error_init(&ferr);
     if (focus_schema_find(m->type, m->data_version, variant, out, &ferr) != FOCUS_OK) {
         *out = NULL;
+        /* Not the file's fault: this agent lacks the hub's schema for it. */
         return agent_handoff_fail(
-            error, AGENT_HANDOFF_E_CHECK, where, "%s: no hub schema for %s %s%s%s (%s)", where,
+            error, AGENT_HANDOFF_E_MANIFEST, where, "%s: no hub schema for %s %s%s%s (%s)", where,
             m->type, m->data_version, variant ? " " : "", variant ? variant : "", ferr.message);
     }
     return AGENT_HANDOFF_OK;
@@ -180,7 +181,9 @@ static agent_handoff_status place_parquet(handoff_context *c, const agent_manife
     const focus_column *columns = focus_reader_columns(reader, &count);
     const focus_schema *schema = NULL;
     status = find_schema(m, columns, count, file->name, &schema, error);
-    if (status == AGENT_HANDOFF_OK)
+    if (status == AGENT_HANDOFF_E_MANIFEST)
+        status = AGENT_HANDOFF_OK; /* the hub copies Parquet without a translator: so do we */
+    else if (status == AGENT_HANDOFF_OK)
         status = check_columns(schema, columns, count, file->name, error);
     *out_rows = focus_reader_declared_rows(reader);
     focus_reader_free(reader);

@@ -113,26 +113,39 @@ static void ingest_env(char env[][600])
     snprintf(env[5], 600, "HUBAGENT_CA_BUNDLE=%s", fx.ca_path);
 }
 
-static run_result ingest(const char *a1, const char *a2, const char *a3, const char *a4)
+static run_result hubagent(const char *command, const char *a1, const char *a2, const char *a3,
+                           const char *a4)
 {
     char *binary = test_build_path("agent/hubagent");
-    char env_text[6][600];
+    char env_text[6][600], arm[300];
     ingest_env(env_text);
+    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
     char *env[] = {env_text[0],
                    env_text[1],
                    env_text[2],
                    env_text[3],
                    env_text[4],
                    env_text[5],
+                   arm,
                    "AZURE_TENANT_ID=" T_TENANT,
                    "AZURE_CLIENT_ID=" T_SP,
                    "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   "HUBAGENT_HUB_NAME=Demo",
+                   "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
+                   "HUBAGENT_DATASETS=costs",
+                   "HUBAGENT_WATCH=120",
+                   "HUBAGENT_POLL_INTERVAL=1",
                    NULL};
-    char *argv[] = {binary, "ingest", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
+    char *argv[] = {binary, (char *)command, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
     run_result r = {0};
     r.code = test_run_command(argv, env, NULL, &r.out, &r.err);
     free(binary);
     return r;
+}
+
+static run_result ingest(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    return hubagent("ingest", a1, a2, a3, a4);
 }
 
 static void sleep_ms(long ms)
@@ -339,6 +352,31 @@ static char *manifest_run(const char *destination)
 
 /* ---- Tests ------------------------------------------------------------------------------- */
 
+/* The scheduled path: `run --once` creates the hub's exports, fires the daily tick, watches
+ * the runs, then hands what landed to ingestion in the same invocation. */
+static void test_run_once_hands_off_after_the_tick(void **state)
+{
+    (void)state;
+    state_number = 0;
+    run_result r = hubagent("run", "--once", "--tick", "daily", "--no-online-check");
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 completed"));
+    assert_non_null(strstr(r.out, "Hand-off: 1 manifests; 1 handed off"));
+    run_result_dispose(&r);
+    char names[8192];
+    size_t count = list_names("ingestion", "Costs/", names, sizeof names);
+    assert_true(count >= 2);
+    assert_non_null(strstr(names, "/subscriptions/00000000-0000-0000-0000-00000000000a/"));
+    assert_non_null(strstr(names, "/manifest.json"));
+    /* Nothing new: the next run --once hands nothing off again. */
+    r = hubagent("run", "--once", "--no-runs", "--no-online-check", NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 1 already"));
+    run_result_dispose(&r);
+}
+
 /* Mock runs: CSV.gz converted, then a Parquet run of the same month replaces it completely,
  * byte-identical; retention deletes the processed data blobs, never the manifests; a rerun
  * changes nothing. */
@@ -347,7 +385,7 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     (void)state;
     state_number = 1;
     char *csv_run = mock_run("handoff-csv", "\"compressionMode\":\"gzip\"");
-    run_result r = ingest(NULL, NULL, NULL, NULL);
+    run_result r = ingest("--month", "2024-01", NULL, NULL);
     if (r.code != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
@@ -379,7 +417,7 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     size_t source_len = 0, placed_len = 0;
     char *source_bytes = get_blob("msexports", source, &source_len);
     assert_non_null(source_bytes);
-    r = ingest(NULL, NULL, NULL, NULL);
+    r = ingest("--month", "2024-01", NULL, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off (3 files, 0 converted), 1 already"));
     run_result_dispose(&r);
@@ -396,7 +434,7 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     assert_string_equal(id, parquet_run);
     free(id);
     /* Again: nothing to do, nothing changes. */
-    r = ingest(NULL, NULL, NULL, NULL);
+    r = ingest("--month", "2024-01", NULL, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 2 already"));
     assert_non_null(strstr(r.out, parquet_run)); /* the summary names the run in place */
@@ -660,6 +698,7 @@ static void test_kill_midway_then_rerun_converges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_once_hands_off_after_the_tick),
         cmocka_unit_test(test_mock_runs_handed_off_and_replaced),
         cmocka_unit_test(test_late_and_duplicated_manifests_are_ignored),
         cmocka_unit_test(test_missing_blob_waits_then_reports),
