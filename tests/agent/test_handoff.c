@@ -27,6 +27,7 @@ static char *token, *work_dir, *settings_path;
 static arm_http_client *http;
 static arm_blob_client *blob;
 static int state_number;
+static char *keep_settings; /* when set: a settings.json with retention.msexports.days 7 */
 
 #define EXPORTS  T_SUB "/providers/Microsoft.CostManagement/exports"
 #define SUB_DEST "Costs/2024/01/subscriptions/00000000-0000-0000-0000-00000000000a"
@@ -107,7 +108,7 @@ static void ingest_env(char env[][600])
 {
     snprintf(env[0], 600, "HUBAGENT_STORAGE_ENDPOINT=%s", azurite.endpoint);
     snprintf(env[1], 600, "HUBAGENT_STORAGE_KEY=%s", TEST_AZURITE_KEY);
-    snprintf(env[2], 600, "HUBAGENT_SETTINGS=%s", settings_path);
+    snprintf(env[2], 600, "HUBAGENT_SETTINGS=%s", keep_settings ? keep_settings : settings_path);
     snprintf(env[3], 600, "HUBAGENT_STATE=%s/state-%d.db", work_dir, state_number);
     snprintf(env[4], 600, "AZURE_AUTHORITY_HOST=%s", fx.login);
     snprintf(env[5], 600, "HUBAGENT_CA_BUNDLE=%s", fx.ca_path);
@@ -559,6 +560,25 @@ static void test_bad_files_are_quarantined(void **state)
     assert_int_equal(list_names("ingestion", DEST_D "/", names, sizeof names), 2);
     assert_null(strstr(names, "run-d-2"));
 
+    /* Only processed runs lose their data to retention: the quarantined run's other files
+     * stay where they landed. */
+    assert_true(blob_exists("msexports", "hub/d/20240101-20240131/run-d-2/part_0_0001.csv.gz"));
+
+    /* A file whose columns are not its dataset's (a price sheet in a FOCUS cost run). */
+    m = land(SCOPE_D, "d", "run-d-4", "2024-02-04T00:00:00Z", false, 2, 0);
+    static const char other[] = "BillingAccountId,UnitPrice\n1,2.5\n3,4\n";
+    put_blob("msexports", blob_name(m, 0), other, strlen(other));
+    json_t *listed = json_array_get(json_object_get(m, "blobs"), 0);
+    json_object_set_new(listed, "byteCount", json_integer((json_int_t)strlen(other)));
+    put_manifest(m);
+    r = ingest("--scope", SCOPE_D, NULL, NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 quarantined"));
+    assert_non_null(strstr(r.out, "column BilledCost of FocusCost 1.0r2 is missing"));
+    run_result_dispose(&r);
+    assert_true(
+        blob_exists("msexports", "quarantine/hub/d/20240101-20240131/run-d-4/part_0_0001.csv.gz"));
+
     /* Rows that disagree with the manifest. */
     m = land(SCOPE_D, "d", "run-d-3", "2024-02-03T00:00:00Z", true, 20, 0);
     json_object_set_new(json_array_get(json_object_get(m, "blobs"), 0), "dataRowCount",
@@ -695,6 +715,31 @@ static void test_kill_midway_then_rerun_converges(void **state)
     assert_int_equal(rows, 6000);
 }
 
+#define SCOPE_G "/subscriptions/00000000-0000-0000-0000-0000000000a7"
+
+/* retention.msexports.days > 0: the hub keeps source data, so does the hand-off. */
+static void test_retention_days_keep_sources(void **state)
+{
+    (void)state;
+    state_number = 7;
+    static const char settings[] =
+        "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"type\":\"HubInstance\","
+        "\"version\":\"14.0\",\"scopes\":[{\"scope\":\"" T_SUB "\"}],\"retention\":{"
+        "\"msexports\":{\"days\":7},\"ingestion\":{\"months\":13}}}";
+    char path[600];
+    snprintf(path, sizeof path, "%s/settings-keep.json", work_dir);
+    test_write_file(path, settings, strlen(settings));
+    keep_settings = path;
+    put_manifest(land(SCOPE_G, "g", "run-g-1", "2024-02-01T00:00:00Z", true, 10, 0));
+    run_result r = ingest("--scope", SCOPE_G, NULL, NULL);
+    keep_settings = NULL;
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off"));
+    assert_non_null(strstr(r.out, "0 source blobs deleted by retention"));
+    run_result_dispose(&r);
+    assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_bad_files_are_quarantined),
         cmocka_unit_test(test_hub_data_loss_cases),
         cmocka_unit_test(test_kill_midway_then_rerun_converges),
+        cmocka_unit_test(test_retention_days_keep_sources),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
