@@ -53,8 +53,10 @@ int agent_cli_config(int argc, char **argv);
 int agent_cli_auth(int argc, char **argv);
 int agent_cli_plan(int argc, char **argv);
 int agent_cli_run(int argc, char **argv);
+int agent_cli_status(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
+int agent_cli_settings_upload(int argc, char **argv);
 int agent_cli_inspect(int argc, char **argv);
 int agent_cli_ingest(int argc, char **argv);
 

@@ -268,6 +268,11 @@ static const option_row options[AGENT_OPTION_COUNT] = {
                                      "seconds between run-history polls (polls cost throttling "
                                      "budget too)"},
                                     valid_poll_interval},
+    [AGENT_OPTION_SETTINGS_INTERVAL] = {{"settings-interval", "HUBAGENT_SETTINGS_INTERVAL", "60",
+                                         false,
+                                         "seconds between looks at settings.json while `run` stays "
+                                         "up; a change is applied at once"},
+                                        valid_poll_interval},
     [AGENT_OPTION_LOG_FORMAT] = {{"log-format", "HUBAGENT_LOG_FORMAT", "auto", false,
                                   "auto (text on a terminal, else JSON lines), text or json"},
                                  valid_log_format},

@@ -76,6 +76,12 @@ agent_state_status agent_state_get_export(agent_state *state, const char *scope,
 agent_state_status agent_state_delete_export(agent_state *state, const char *scope,
                                              const char *name, agent_state_error *error);
 
+/* Every export the agent keeps, ordered by scope and name; free with
+ * agent_state_exports_free. */
+agent_state_status agent_state_list_exports(agent_state *state, agent_state_export **out_exports,
+                                            size_t *out_count, agent_state_error *error);
+void agent_state_exports_free(agent_state_export *exports, size_t count);
+
 /* A run the agent triggered, and how it ended. */
 typedef struct agent_state_run {
     int64_t id; /* assigned on insert */

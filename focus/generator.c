@@ -138,8 +138,19 @@ void focus_gen_const(focus_generator *g, int column, const char *text)
 
 void focus_gen_copy(focus_generator *g, int column, const char *text)
 {
-    if (text)
-        focus_gen_text(g, column, "%s", text);
+    if (!text)
+        return;
+    size_t length = strlen(text), room = g->arena_capacity - g->arena_used;
+    if (length >= room) /* cannot happen with the catalog's lengths; keep what fits */
+        length = room ? room - 1 : 0;
+    char *at = g->arena + g->arena_used;
+    memcpy(at, text, length);
+    at[length] = '\0';
+    g->arena_used += length + 1;
+    focus_value *v = &g->values[column];
+    v->is_null = false;
+    v->text = at;
+    v->length = length;
 }
 
 void focus_gen_number(focus_generator *g, int column, double value)

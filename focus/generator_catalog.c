@@ -130,7 +130,8 @@ void focus_guid(uint64_t seed, uint64_t salt, uint64_t index, char out[37])
 
 double focus_round(double value, int decimals)
 {
-    double scale = pow(10.0, decimals);
+    static const double scales[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
+    double scale = decimals >= 0 && decimals <= 10 ? scales[decimals] : pow(10.0, decimals);
     return round(value * scale) / scale;
 }
 

@@ -325,7 +325,7 @@ static focus_status build_cost_row(focus_generator *g, focus_error *error)
         case X_CHARGE_ID: {
             char id[37];
             focus_guid(g->seed, 70, g->row, id);
-            focus_gen_text(g, c, "%s", id);
+            focus_gen_copy(g, c, id);
             break;
         }
         case X_INVOICE_SECTION_ID:

@@ -492,7 +492,7 @@ static focus_status build_other_row(focus_generator *g, focus_error *error)
             if (r.mca)
                 focus_gen_text(g, c, "{\"currency\":\"%s\",\"value\":%s}", m->currency, text);
             else
-                focus_gen_text(g, c, "%s", text);
+                focus_gen_copy(g, c, text);
             break;
         }
         case O_LOOKBACK:
@@ -502,7 +502,7 @@ static focus_status build_other_row(focus_generator *g, focus_error *error)
             focus_gen_const(g, c, vm ? "Standard_D2s_v5" : s->sku_name);
             break;
         case O_RESOURCE_TYPE:
-            focus_gen_text(g, c, "%s", strrchr(s->arm_type, '/') + 1);
+            focus_gen_const(g, c, strrchr(s->arm_type, '/') + 1);
             break;
         case O_SCOPE:
             focus_gen_copy(g, c, r.shared ? "Shared" : "Single");

@@ -207,6 +207,10 @@ focus_status focus_inspect_file(const char *path, const focus_inspect_options *o
     in.columns = focus_reader_columns(reader, &in.column_count);
     in.file_columns = in.column_count;
     guess_schema(&in);
+    if (in.schema && in.format == FOCUS_FORMAT_PARQUET &&
+        in.schema->dataset == FOCUS_DATASET_FOCUS_COST &&
+        strncmp(in.schema->version, "1.0", 3) == 0 && in.schema->version[3] != '-')
+        in.note = "Parquet dates are typed, so FOCUS 1.0 and 1.0r2 look the same";
     if (in.schema && in.exact && in.format == FOCUS_FORMAT_CSV) {
         /* Read again with the schema, so cells that do not fit their type are reported. */
         focus_reader_free(reader);

@@ -187,4 +187,11 @@ const char *pq_decompress(int codec, const uint8_t *data, size_t length, uint8_t
 
 int pq_bit_width(uint32_t max_value);
 
+/* Decodes a page's values in DELTA_BINARY_PACKED (5), DELTA_LENGTH_BYTE_ARRAY (6),
+ * DELTA_BYTE_ARRAY (7) or BYTE_STREAM_SPLIT (9) into PLAIN layout in `out` (at most
+ * max_count values). Returns NULL or why the data is bad. */
+const char *pq_transcode_plain(int encoding, int physical, int type_length, const uint8_t *data,
+                               size_t length, size_t max_count, focus_buffer *scratch,
+                               focus_buffer *out);
+
 #endif

@@ -260,6 +260,8 @@ static void parquet_free(focus_reader *base)
     for (size_t c = 0; r->cursors && c < r->column_count; c++) {
         pq_cursor_reset(&r->cursors[c]);
         free(r->cursors[c].page);
+        focus_buffer_dispose(&r->cursors[c].transcoded);
+        focus_buffer_dispose(&r->cursors[c].scratch);
     }
     free(r->cursors);
     free(r->columns);

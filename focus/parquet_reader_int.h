@@ -28,6 +28,7 @@ typedef struct column_cursor {
     pq_hybrid_decoder indices; /* dictionary indices, or RLE booleans */
     int encoding;
     int32_t page_values_left;
+    focus_buffer transcoded, scratch; /* delta / byte-stream-split pages as PLAIN */
 } column_cursor;
 
 typedef struct parquet_reader {

@@ -12,6 +12,7 @@
 
 void pq_cursor_reset(column_cursor *c)
 {
+    c->transcoded.length = c->scratch.length = 0;
     free(c->dictionary);
     free(c->entries);
     c->dictionary = NULL;
@@ -117,10 +118,20 @@ static focus_status start_values(parquet_reader *r, column_cursor *c, int64_t of
         pq_hybrid_init(&c->indices, p + 4, length, 1);
         return FOCUS_OK;
     }
+    if (encoding == 5 || encoding == 6 || encoding == 7 || encoding == 9) {
+        const char *why = pq_transcode_plain(encoding, c->element->type, c->element->type_length, p,
+                                             (size_t)(end - p), (size_t)c->page_values_left,
+                                             &c->scratch, &c->transcoded);
+        if (why)
+            return bad(r, c, offset, error, why);
+        c->encoding = PQ_PLAIN;
+        c->values = c->transcoded.data;
+        c->values_end = c->transcoded.data + c->transcoded.length;
+        return FOCUS_OK;
+    }
     return focus_fail(error, FOCUS_UNSUPPORTED, r->path, offset, -1,
-                      "%s: column %s uses encoding %d, which is not read here (PLAIN, "
-                      "dictionary and RLE booleans are)",
-                      r->path, c->name, encoding);
+                      "%s: column %s uses encoding %d, which is not read here", r->path, c->name,
+                      encoding);
 }
 
 static bool ensure_page(column_cursor *c, size_t length)

@@ -62,11 +62,21 @@ static size_t plain_bytes(const column_writer *c, const focus_value *v, uint8_t 
     return 8;
 }
 
+/* Word-at-a-time mixing: dictionary lookups hash every value written. */
 static uint64_t hash_bytes(uint32_t prefix, const uint8_t *data, size_t length)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ prefix;
-    for (size_t i = 0; i < length; i++)
-        h = (h ^ data[i]) * UINT64_C(0x100000001b3);
+    uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ ((uint64_t)prefix * UINT64_C(0xff51afd7ed558ccd));
+    while (length >= 8) {
+        uint64_t word;
+        memcpy(&word, data, 8);
+        h = (h ^ word) * UINT64_C(0xbf58476d1ce4e5b9);
+        h ^= h >> 31;
+        data += 8;
+        length -= 8;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, data, length);
+    h = (h ^ tail ^ ((uint64_t)length << 56)) * UINT64_C(0x94d049bb133111eb);
     return h ^ (h >> 29);
 }
 
@@ -140,7 +150,7 @@ static focus_status add_value(parquet_writer *w, column_writer *c, const focus_v
     c->levels[c->page_values++] = !v->is_null;
     if (v->is_null) {
         c->page_nulls++;
-        return FOCUS_OK;
+        return c->page_values >= PAGE_MAX_VALUES ? pq_writer_flush_page(w, c, error) : FOCUS_OK;
     }
     uint8_t scratch[8];
     const uint8_t *data;

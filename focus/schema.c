@@ -217,6 +217,36 @@ static size_t format_decimal(double v, char *buffer, size_t capacity)
 {
     if (v == 0 || !isfinite(v))
         return (size_t)snprintf(buffer, capacity, "0") < capacity ? 1 : 0;
+    /* Fast path: the fewest decimals k with round(v·10^k)/10^k == v. Both operands are exact
+     * doubles and division rounds correctly, so strtod of that text gives v back. */
+    static const double powers[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    for (int k = 0; k < 16 && capacity >= 40; k++) {
+        double scaled = nearbyint(v * powers[k]);
+        if (fabs(scaled) >= 9007199254740992.0)
+            break;
+        if (scaled / powers[k] != v)
+            continue;
+        char digits[24];
+        int n = 0;
+        uint64_t u = (uint64_t)fabs(scaled);
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        while (n <= k)
+            digits[n++] = '0';
+        size_t at = 0;
+        if (v < 0)
+            buffer[at++] = '-';
+        for (int i = n - 1; i >= 0; i--) {
+            buffer[at++] = digits[i];
+            if (i == k && k > 0)
+                buffer[at++] = '.';
+        }
+        buffer[at] = '\0';
+        return at;
+    }
     int exponent = (int)floor(log10(fabs(v)));
     for (int significant = 15; significant <= 17; significant += 2) {
         int decimals = significant - 1 - exponent;
@@ -264,6 +294,22 @@ size_t focus_value_format(focus_type type, focus_date_style dates, const focus_v
         break;
     case FOCUS_TYPE_DATETIME:
         focus_datetime_to_civil(value->integer, &y, &mo, &d, &h, &mi, &s);
+        if (dates != FOCUS_DATES_US && capacity >= 24 && y >= 0 && y <= 9999) {
+            /* The common case without printf: yyyy-MM-ddTHH:mm[:ss]Z. */
+            int fields[] = {y / 100, y % 100, mo, d, h, mi, s};
+            const char separators[] = {0, 0, '-', '-', 'T', ':', ':'};
+            int count = dates == FOCUS_DATES_ISO_MINUTES ? 6 : 7;
+            size_t at = 0;
+            for (int i = 0; i < count; i++) {
+                if (separators[i])
+                    buffer[at++] = separators[i];
+                buffer[at++] = (char)('0' + fields[i] / 10);
+                buffer[at++] = (char)('0' + fields[i] % 10);
+            }
+            buffer[at++] = 'Z';
+            buffer[at] = '\0';
+            return at;
+        }
         if (dates == FOCUS_DATES_US)
             n = snprintf(buffer, capacity, "%02d/%02d/%04d", mo, d, y);
         else if (dates == FOCUS_DATES_ISO_MINUTES)

@@ -125,6 +125,9 @@ char *mock_lower_dup(const char *text);
 bool mock_json_string(json_t *object, const char *key, const char *where, char **out, bool required,
                       mock_error *error);
 const char *mock_config_first_tenant(const mock_config *config);
+/* False (with a message naming the key) when object has a key not in the space-separated
+ * list known. */
+bool mock_json_known_keys(json_t *object, const char *where, const char *known, mock_error *error);
 /* Appends a scope (the array may move: do not keep pointers into it across calls). */
 mock_scope *mock_config_add_scope(mock_config *config, const char *id, mock_scope_type type,
                                   const char *display, const char *tenant, const char *agreement);

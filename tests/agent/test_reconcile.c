@@ -369,6 +369,43 @@ static void test_runs_fire_once_per_tick(void **state)
     assert_non_null(strstr(r.out, "Runs: 9 triggered"));
     run_result_dispose(&r);
     assert_int_equal(admin_count(&mock, "exports.run"), 23);
+
+    /* status reads the state alone: no call to Azure. */
+    admin_send(&mock, "DELETE", "/admin/requests", NULL);
+    const char *status[] = {"status", NULL};
+    r = hubagent(settings_path, status);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, RG "\n"));
+    assert_non_null(strstr(r.out, "demo-daily-costdetails"));
+    assert_non_null(strstr(r.out, "Completed"));
+    assert_non_null(strstr(r.out, "daily"));
+    run_result_dispose(&r);
+    const char *status_json[] = {"status", "--json", NULL};
+    r = hubagent(settings_path, status_json);
+    expect_code(&r, 0);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    json_t *scopes = json_object_get(root, "scopes");
+    assert_int_equal(json_array_size(scopes), 3);
+    size_t exports = 0, completed = 0, index;
+    json_t *scope;
+    json_array_foreach(scopes, index, scope)
+    {
+        size_t e;
+        json_t *item;
+        json_array_foreach(json_object_get(scope, "exports"), e, item)
+        {
+            exports++;
+            const char *run_status =
+                json_string_value(json_object_get(json_object_get(item, "last_run"), "status"));
+            completed += run_status != NULL && strcmp(run_status, "Completed") == 0;
+        }
+    }
+    assert_int_equal(exports, 14);
+    assert_int_equal(completed, 14);
+    json_decref(root);
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.list"), 0);
 }
 
 static void test_run_in_progress_is_not_fired_again(void **state)

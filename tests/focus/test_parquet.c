@@ -71,6 +71,25 @@ static void test_round_trip_options(void **state)
     free(dir);
 }
 
+/* More rows than one page holds, with columns that are always null (x_CustomerId): pages
+ * must split on nulls too. */
+static void test_pages_of_nulls(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir();
+    char *path = path_in(dir, "n.parquet");
+    const focus_schema *s = NULL;
+    assert_int_equal(focus_schema_find("FocusCost", "1.0", NULL, &s, NULL), FOCUS_OK);
+    focus_writer_options options = focus_writer_options_default();
+    options.format = FOCUS_FORMAT_PARQUET;
+    options.compression = FOCUS_COMPRESSION_SNAPPY;
+    focus_test_write_month(path, s, scope, 45000, &options);
+    assert_int_equal(focus_test_check_month(path, s, scope, 45000), 45000);
+    free(path);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 static focus_status read_all(const char *path, focus_error *error)
 {
     focus_reader *r = NULL;
@@ -174,9 +193,8 @@ static void test_required_null_rejected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip_every_dataset),
-        cmocka_unit_test(test_round_trip_options),
-        cmocka_unit_test(test_damaged_files),
+        cmocka_unit_test(test_round_trip_every_dataset), cmocka_unit_test(test_round_trip_options),
+        cmocka_unit_test(test_pages_of_nulls),           cmocka_unit_test(test_damaged_files),
         cmocka_unit_test(test_required_null_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

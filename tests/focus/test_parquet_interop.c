@@ -115,6 +115,7 @@ static void test_reads_duckdb_files(void **state)
     check_reference("duckdb_v1_snappy.parquet");
     check_reference("duckdb_uncompressed.parquet");
     check_reference("duckdb_gzip.parquet");
+    check_reference("duckdb_v2.parquet"); /* delta, byte-stream-split, RLE_DICTIONARY */
 }
 
 static void test_unsupported_codec_is_named(void **state)

@@ -26,6 +26,8 @@ const files = [
   ['duckdb_uncompressed.parquet', "(FORMAT parquet, COMPRESSION uncompressed)"],
   ['duckdb_gzip.parquet', "(FORMAT parquet, COMPRESSION gzip, ROW_GROUP_SIZE 1000)"],
   ['duckdb_zstd.parquet', "(FORMAT parquet, COMPRESSION zstd)"],
+  // V2: delta and byte-stream-split encodings where a dictionary does not pay.
+  ['duckdb_v2.parquet', "(FORMAT parquet, PARQUET_VERSION V2, ROW_GROUP_SIZE 2048)"],
 ];
 
 (async () => {
