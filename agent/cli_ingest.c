@@ -3,6 +3,7 @@
 #include "agent/azure.h"
 #include "agent/cli.h"
 #include "agent/handoff.h"
+#include "agent/log.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -64,6 +65,53 @@ size_t agent_cli_ingest_pass(agent_azure *azure, agent_state *state, const setti
     }
     print_report(&report, out);
     /* A run still waiting for its files is not a failure yet: it is bounded and reported. */
+    return problems(&report) - report.waiting;
+}
+
+/* Sends each line of a memory stream to the agent log. */
+static void log_lines(char *text, agent_log_level level)
+{
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        agent_log(strstr(line, " → ") ? AGENT_LOG_INFO : level, "%s", line); /* placed: info */
+}
+
+size_t agent_handoff_after_tick(agent_azure *azure, agent_state *state, const settings *value)
+{
+    if (azure->blob == NULL)
+        return 0; /* no storage endpoint: nothing to hand off from */
+    char *log_text = NULL, *out_text = NULL;
+    size_t log_size = 0, out_size = 0;
+    FILE *log = open_memstream(&log_text, &log_size);
+    FILE *out = open_memstream(&out_text, &out_size);
+    if (log == NULL || out == NULL) {
+        if (log)
+            fclose(log);
+        if (out)
+            fclose(out);
+        free(log_text);
+        free(out_text);
+        return agent_cli_ingest_pass(azure, state, value, stderr);
+    }
+    agent_handoff_options options = agent_handoff_options_default();
+    options.retention_days = value ? value->retention.msexports_days : 0;
+    agent_handoff_report report;
+    agent_handoff_error error;
+    agent_handoff_error_init(&error);
+    agent_handoff_status status =
+        agent_handoff_run(azure->blob, state, &options, log, &report, &error);
+    if (status == AGENT_HANDOFF_OK && report.manifests > report.already)
+        print_report(&report, out);
+    fclose(log);
+    fclose(out);
+    log_lines(log_text, AGENT_LOG_WARN);
+    log_lines(out_text, AGENT_LOG_INFO);
+    free(log_text);
+    free(out_text);
+    if (status != AGENT_HANDOFF_OK) {
+        agent_log(AGENT_LOG_ERROR, "hand-off: %s", error.message);
+        return 1;
+    }
     return problems(&report) - report.waiting;
 }
 

@@ -740,6 +740,79 @@ static void test_retention_days_keep_sources(void **state)
     assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
 }
 
+/* The folder `run --once` handed the current month to (test 0), or "" when none. */
+static void current_month_folder(char *out, size_t size)
+{
+    char names[16384];
+    list_names("ingestion", "Costs/", names, sizeof names);
+    out[0] = '\0';
+    for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n"))
+        if (strstr(line, "/00000000-0000-0000-0000-00000000000a/manifest.json") &&
+            strncmp(line, "Costs/2024/01/", 14) != 0) {
+            snprintf(out, size, "%.*s", (int)(strlen(line) - 14), line);
+            return;
+        }
+}
+
+/* The scheduled agent (`run` without --once) hands off after its tick, then stops on
+ * SIGTERM. */
+static void test_scheduled_agent_hands_off(void **state)
+{
+    (void)state;
+    state_number = 8;
+    char folder[512];
+    current_month_folder(folder, sizeof folder);
+    assert_true(folder[0] != '\0');
+    char *before = manifest_run(folder);
+    assert_non_null(before);
+    char *binary = test_build_path("agent/hubagent");
+    char env_text[6][600], arm[300];
+    ingest_env(env_text);
+    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
+    char *env[] = {env_text[0],
+                   env_text[1],
+                   env_text[2],
+                   env_text[3],
+                   env_text[4],
+                   env_text[5],
+                   arm,
+                   "AZURE_TENANT_ID=" T_TENANT,
+                   "AZURE_CLIENT_ID=" T_SP,
+                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   "HUBAGENT_HUB_NAME=Demo",
+                   "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
+                   "HUBAGENT_DATASETS=costs",
+                   "HUBAGENT_WATCH=120",
+                   "HUBAGENT_POLL_INTERVAL=1",
+                   "HUBAGENT_LOG_FORMAT=json",
+                   NULL};
+    char *argv[] = {binary, "run", "--no-online-check", NULL};
+    test_process child;
+    assert_int_equal(test_process_start(argv, env, &child), 0);
+    char *after = NULL;
+    for (int i = 0; i < 600; i++) {
+        free(after);
+        after = manifest_run(folder);
+        if (after && strcmp(after, before) != 0)
+            break;
+        sleep_ms(100);
+    }
+    int status = test_process_stop(&child);
+    size_t len = 0;
+    char *log = test_read_file(child.stderr_path, &len);
+    test_process_dispose(&child);
+    free(binary);
+    assert_non_null(after);
+    if (strcmp(after, before) == 0)
+        fprintf(stderr, "%s\n", log ? log : "");
+    assert_string_not_equal(after, before); /* a new run of the month replaced the old one */
+    assert_non_null(strstr(log, "Hand-off: "));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(log);
+    free(before);
+    free(after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -751,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_hub_data_loss_cases),
         cmocka_unit_test(test_kill_midway_then_rerun_converges),
         cmocka_unit_test(test_retention_days_keep_sources),
+        cmocka_unit_test(test_scheduled_agent_hands_off),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
