@@ -104,6 +104,8 @@ agent_handoff_status agent_handoff_print_summary(agent_state *state, const char 
         for (size_t i = 0; i < count; i++)
             print_json_row(out, &rows[i], i == 0);
         fputs(count ? "\n]\n" : "]\n", out);
+    } else if (count == 0) {
+        fprintf(out, "no runs handed off yet\n");
     } else {
         fprintf(out, "%-44s %-7s %-24s %-12s %-38s %5s %9s\n", "SCOPE", "MONTH", "DATASET",
                 "STATUS", "RUN", "FILES", "ROWS");

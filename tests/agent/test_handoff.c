@@ -440,6 +440,28 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 2 already"));
     assert_non_null(strstr(r.out, parquet_run)); /* the summary names the run in place */
     run_result_dispose(&r);
+    /* status: per scope × month, the run in place and the one it replaced. */
+    r = hubagent("status", "--json", NULL, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    json_t *status = json_loads(r.out, 0, NULL);
+    assert_non_null(status);
+    json_t *handoffs = json_object_get(status, "handoffs");
+    size_t in_place = 0, replaced = 0;
+    for (size_t i = 0; i < json_array_size(handoffs); i++) {
+        json_t *h = json_array_get(handoffs, i);
+        const char *st = json_string_value(json_object_get(h, "status"));
+        const char *run = json_string_value(json_object_get(h, "run_id"));
+        assert_string_equal(json_string_value(json_object_get(h, "month")), "2024-01");
+        assert_string_equal(json_string_value(json_object_get(h, "destination")), SUB_DEST);
+        if (strcmp(st, "handed-off") == 0 && strcmp(run, parquet_run) == 0)
+            in_place++;
+        if (strcmp(st, "replaced") == 0 && strcmp(run, csv_run) == 0)
+            replaced++;
+    }
+    assert_int_equal(in_place, 1);
+    assert_int_equal(replaced, 1);
+    json_decref(status);
+    run_result_dispose(&r);
     free(csv_run);
     free(parquet_run);
 }
