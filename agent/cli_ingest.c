@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 enum { EXIT_SOME_FAILED = 3 };
@@ -14,6 +15,7 @@ enum { EXIT_SOME_FAILED = 3 };
 static const char ingest_usage[] =
     "usage: hubagent ingest [--scope S] [--month YYYY-MM] [--wait SECONDS]\n"
     "                       [--incomplete-after SECONDS] [--summary] [--json]\n"
+    "                       [--handoff native|adf] [--data-factory ID]\n"
     "                       [--OPTION VALUE]...\n\n"
     "Hands every new landed run (manifest.json in msexports) to the hub's ingestion\n"
     "layout, as the hub's msexports_ExecuteETL does: Parquet copied server-side, CSV\n"
@@ -25,6 +27,9 @@ static const char ingest_usage[] =
     "  --month YYYY-MM   only runs of this month\n"
     "  --wait SECONDS    poll this long for a run's missing files (default 0)\n"
     "  --summary         only print what was handed off, per scope and month\n"
+    "  --handoff adf     start the hub's own Data Factory pipeline msexports_ExecuteETL\n"
+    "                    for each run instead (needs --data-factory RESOURCE_ID) and\n"
+    "                    follow it to its end (--watch seconds, default 3600)\n"
     "Exit 0 when every run was handed off (or was already), 3 when some wait, were\n"
     "quarantined, conflict or failed, 1 when it could not start.\n";
 
@@ -188,6 +193,17 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
                 rc = AGENT_EXIT_FAILED;
             }
         }
+        agent_handoff_adf adf = {0};
+        const char *mode = agent_cli_switch_value(args, "handoff");
+        if (rc == AGENT_EXIT_OK && mode != NULL && strcmp(mode, "adf") == 0) {
+            adf.arm = &azure->arm;
+            adf.arm_endpoint = azure->arm_endpoint;
+            adf.factory_id = agent_cli_switch_value(args, "data-factory");
+            int watch = agent_config_get_int(&config, AGENT_OPTION_WATCH);
+            adf.watch_s = watch > 0 ? watch : 3600;
+            adf.poll_s = agent_config_get_int(&config, AGENT_OPTION_POLL_INTERVAL);
+            options.adf = &adf;
+        }
         if (rc == AGENT_EXIT_OK) {
             options.retention_days = value->retention.msexports_days;
             agent_handoff_report report;
@@ -218,7 +234,8 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
 int agent_cli_ingest(int argc, char **argv)
 {
     static const char *const switches[] = {
-        "scope=", "month=", "wait=", "incomplete-after=", "summary", "json", "help", NULL};
+        "scope=",        "month=", "wait=", "incomplete-after=", "summary", "json", "handoff=",
+        "data-factory=", "help",   NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -235,6 +252,16 @@ int agent_cli_ingest(int argc, char **argv)
     if (month_text != NULL && (sscanf(month_text, "%4d-%2d%c", &year, &month, &tail) != 2 ||
                                strlen(month_text) != 7 || year < 2000 || month < 1 || month > 12))
         return agent_cli_usage_error("ingest: --month is YYYY-MM, not '%s'", month_text);
+    const char *mode = agent_cli_switch_value(&args, "handoff");
+    if (mode != NULL && strcmp(mode, "native") != 0 && strcmp(mode, "adf") != 0)
+        return agent_cli_usage_error("ingest: --handoff is native or adf, not '%s'", mode);
+    const char *factory = agent_cli_switch_value(&args, "data-factory");
+    if (mode != NULL && strcmp(mode, "adf") == 0 &&
+        (factory == NULL || strncasecmp(factory, "/subscriptions/", 15) != 0 ||
+         strcasestr(factory, "/providers/Microsoft.DataFactory/factories/") == NULL))
+        return agent_cli_usage_error(
+            "ingest: --handoff adf needs --data-factory /subscriptions/S/resourceGroups/G/"
+            "providers/Microsoft.DataFactory/factories/NAME (the hub's {hub}-engine-{suffix})");
     const char *scope = agent_cli_switch_value(&args, "scope");
     char *lower = NULL;
     if (scope != NULL) {

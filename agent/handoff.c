@@ -404,6 +404,24 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
         logf_(hc->log, "%s: not handed off: %s", c->path, detail);
         return CONFLICT;
     }
+    if (hc->options->adf != NULL) {
+        char adf_run[80];
+        bool succeeded = false;
+        if (handoff_adf_run(hc, c->path, adf_run, sizeof adf_run, &succeeded, detail, sizeof detail,
+                            error) != AGENT_HANDOFF_OK) {
+            record(state, c, "failed", error->message, 0, -1, error);
+            logf_(hc->log, "%s: failed (retried next pass): %s", c->path, error->message);
+            return FAILED;
+        }
+        record(state, c, succeeded ? "handed-off" : "failed", detail, (int64_t)m->blob_count,
+               m->row_count, error);
+        logf_(hc->log, "%s: %s", c->path, detail);
+        if (!succeeded)
+            return FAILED;
+        agent_state_error replace_error = {0};
+        agent_state_replace_handoffs(state, c->destination, c->path, c->etag, &replace_error);
+        return PLACED;
+    }
     int64_t rows = 0;
     bool rows_known = true;
     agent_handoff_status status = AGENT_HANDOFF_OK;
@@ -592,7 +610,8 @@ agent_handoff_status agent_handoff_run(arm_blob_client *blob, agent_state *state
     for (size_t i = 0; i < kept; i++)
         candidate_dispose(&all[i]);
     free(all);
-    if (status == AGENT_HANDOFF_OK)
+    /* With Data Factory the hub's pipeline applies retention itself. */
+    if (status == AGENT_HANDOFF_OK && options->adf == NULL)
         status = handoff_apply_retention(&hc, state, error);
     return status;
 }

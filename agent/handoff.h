@@ -10,6 +10,16 @@
 #include "agent/manifest.h"
 #include "agent/state.h"
 #include "arm/blob.h"
+#include "arm/retry.h"
+
+/* The hub's Data Factory, for `--handoff adf`: its pipeline does the placing instead. */
+typedef struct agent_handoff_adf {
+    const arm_pipeline *arm;  /* ARM calls (token, retries, pacing) */
+    const char *arm_endpoint; /* https://management.azure.com, no trailing slash */
+    const char *factory_id;   /* /subscriptions/…/providers/Microsoft.DataFactory/factories/F */
+    int watch_s;              /* how long to follow each pipeline run */
+    int poll_s;
+} agent_handoff_adf;
 
 typedef struct agent_handoff_options {
     const char *source_container;    /* "msexports" */
@@ -18,9 +28,10 @@ typedef struct agent_handoff_options {
     const char *scope;               /* only this scope (any case), NULL = every scope */
     int year, month;                 /* only this month; 0 = every month */
     int retention_days;              /* settings retention.msexports.days: ≤ 0 deletes sources */
-    int incomplete_after_s; /* a run with missing blobs waits this long, then is incomplete */
-    int wait_s;             /* how long this call polls for missing blobs (0 = look once) */
-    const char *temp_dir;   /* CSV conversion files; NULL = $TMPDIR or /tmp */
+    int incomplete_after_s;       /* a run with missing blobs waits this long, then is incomplete */
+    int wait_s;                   /* how long this call polls for missing blobs (0 = look once) */
+    const char *temp_dir;         /* CSV conversion files; NULL = $TMPDIR or /tmp */
+    const agent_handoff_adf *adf; /* non-NULL: trigger the hub's msexports_ExecuteETL */
 } agent_handoff_options;
 
 agent_handoff_options agent_handoff_options_default(void);

@@ -35,6 +35,12 @@ agent_handoff_status handoff_storage_fail(agent_handoff_error *error, const char
 agent_handoff_status handoff_apply_retention(handoff_context *c, agent_state *state,
                                              agent_handoff_error *error);
 
+/* Starts msexports_ExecuteETL for the manifest as the hub's blob trigger would and follows
+ * the run; *out_succeeded tells how it ended, `detail` says it in words. */
+agent_handoff_status handoff_adf_run(handoff_context *c, const char *manifest_path,
+                                     char *out_run_id, size_t run_id_size, bool *out_succeeded,
+                                     char *detail, size_t detail_size, agent_handoff_error *error);
+
 #define HANDOFF_QUARANTINE_PREFIX "quarantine/"
 
 #endif

@@ -65,6 +65,13 @@ const char *mock_route_of(const mock_request *request)
             return "entra.jwks";
         return "entra.other";
     }
+    if (strcasestr(path, "/providers/Microsoft.DataFactory/factories/") != NULL) {
+        if (strcmp(request->method, "POST") == 0 && ends_with(path, "/createRun"))
+            return "datafactory.createRun";
+        if (strcmp(request->method, "GET") == 0 && strcasestr(path, "/pipelineruns/") != NULL)
+            return "datafactory.getRun";
+        return "datafactory.unknown";
+    }
     const char *cost = strcasestr(path, COST_PROVIDER);
     if (cost != NULL)
         return exports_route(request->method, cost + strlen(COST_PROVIDER));
@@ -226,6 +233,10 @@ void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *rep
         mock_reply_arm_error(reply, 400, "MissingApiVersionParameter",
                              "The api-version query parameter (?api-version=) is required for "
                              "all requests.");
+        return;
+    }
+    if (strncmp(request->route, "datafactory.", 12) == 0) {
+        mock_datafactory_handle(server, request, reply, caller);
         return;
     }
     const char *cost = strcasestr(request->path, COST_PROVIDER);

@@ -318,6 +318,7 @@ struct mock_server {
     pthread_cond_t wake;
     bool landing_started;
     bool stopping;
+    json_t *pipeline_runs; /* Data Factory pipeline runs (datafactory.c) */
 };
 
 double mock_now(const mock_server *server);
@@ -330,6 +331,11 @@ bool mock_parse_time(const char *text, time_t *out);
 void mock_entra_handle(mock_server *server, mock_request *request, mock_reply *reply);
 void mock_imds_handle(mock_server *server, mock_request *request, mock_reply *reply);
 void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *reply);
+/* Data Factory createRun / pipeline run status (route names "datafactory.*"). */
+void mock_datafactory_handle(mock_server *server, mock_request *request, mock_reply *reply,
+                             const mock_principal *caller);
+/* Every pipeline run started, as the service shows them (for the admin API). */
+json_t *mock_datafactory_runs(mock_server *server);
 void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *reply);
 bool mock_entra_owns(const char *path);
 

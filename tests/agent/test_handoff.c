@@ -762,6 +762,88 @@ static void test_retention_days_keep_sources(void **state)
     assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
 }
 
+#define SCOPE_H "/subscriptions/00000000-0000-0000-0000-0000000000a8"
+#define FACTORY                                                                                    \
+    T_SUB "/resourceGroups/rg-hub/providers/Microsoft.DataFactory/factories/demo-engine-x"
+#define FACTORIES "/providers/Microsoft.DataFactory/factories/demo-engine-x"
+
+/* --handoff adf: the hub's own msexports_ExecuteETL is started with what its blob trigger
+ * passes, and followed to its end; the agent places nothing itself. */
+static void test_data_factory_handoff(void **state)
+{
+    (void)state;
+    state_number = 9;
+    run_result r = ingest("--handoff", "adf", NULL, NULL);
+    assert_int_equal(r.code, 2); /* no --data-factory */
+    assert_non_null(strstr(r.err, "--data-factory"));
+    run_result_dispose(&r);
+    put_manifest(land(SCOPE_H, "h", "run-h-1", "2024-02-01T00:00:00Z", true, 10, 0));
+    char *binary = test_build_path("agent/hubagent");
+    char env_text[6][600], arm[300];
+    ingest_env(env_text);
+    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
+    char *env[] = {env_text[0],
+                   env_text[1],
+                   env_text[2],
+                   env_text[3],
+                   env_text[4],
+                   env_text[5],
+                   arm,
+                   "AZURE_TENANT_ID=" T_TENANT,
+                   "AZURE_CLIENT_ID=" T_SP,
+                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   "HUBAGENT_POLL_INTERVAL=1",
+                   NULL};
+    char *argv[] = {binary, "ingest",         "--scope", SCOPE_H, "--handoff",
+                    "adf",  "--data-factory", FACTORY,   NULL};
+    char *out = NULL, *err = NULL;
+    int code = test_run_command(argv, env, NULL, &out, &err);
+    free(binary);
+    if (code != 0)
+        fprintf(stderr, "%s\n%s\n", out, err);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(out, "1 handed off"));
+    assert_non_null(strstr(err, "msexports_ExecuteETL run"));
+    free(out);
+    free(err);
+    char url[300];
+    snprintf(url, sizeof url, "%s/admin/pipelineruns", fx.admin);
+    http_result h;
+    http_call("GET", url, NULL, NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(json_array_size(h.json), 1);
+    json_t *run = json_array_get(h.json, 0);
+    assert_string_equal(json_string_value(json_object_get(run, "pipelineName")),
+                        "msexports_ExecuteETL");
+    assert_string_equal(json_string_value(json_object_get(run, "status")), "Succeeded");
+    json_t *parameters = json_object_get(run, "parameters");
+    assert_string_equal(json_string_value(json_object_get(parameters, "folderPath")),
+                        "msexports/hub/h/20240101-20240131/run-h-1");
+    assert_string_equal(json_string_value(json_object_get(parameters, "fileName")),
+                        "manifest.json");
+    http_result_dispose(&h);
+    /* The pipeline places the files, not the agent. */
+    char names[1024];
+    assert_int_equal(list_names("ingestion",
+                                "Costs/2024/01/subscriptions/"
+                                "00000000-0000-0000-0000-0000000000a8/",
+                                names, sizeof names),
+                     0);
+    /* The mock checks names and parameters as the service would. */
+    arm_call(&fx, token, "POST",
+             T_SUB "/resourceGroups/rg-hub" FACTORIES
+                   "/pipelines/msexports_ExecuteETL/createRun?api-version=2018-06-01",
+             "{\"folderPath\":\"hub/x\",\"fileName\":\"manifest.json\"}", &h);
+    assert_int_equal(h.status, 400);
+    http_result_dispose(&h);
+    arm_call(&fx, token, "POST",
+             T_SUB "/resourceGroups/rg-hub" FACTORIES
+                   "/pipelines/no_such_pipeline/createRun?api-version=2018-06-01",
+             "{}", &h);
+    assert_int_equal(h.status, 404);
+    http_result_dispose(&h);
+}
+
 /* The folder `run --once` handed the current month to (test 0), or "" when none. */
 static void current_month_folder(char *out, size_t size)
 {
@@ -847,6 +929,7 @@ int main(void)
         cmocka_unit_test(test_kill_midway_then_rerun_converges),
         cmocka_unit_test(test_retention_days_keep_sources),
         cmocka_unit_test(test_scheduled_agent_hands_off),
+        cmocka_unit_test(test_data_factory_handoff),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
