@@ -186,6 +186,23 @@ static bool load(handoff_context *hc, agent_state *state, candidate *c, agent_ha
         return false;
     }
     const agent_manifest *m = &c->manifest;
+    /* A run's files sit in its manifest's folder. Anything else is refused: retention would
+     * delete what the manifest lists, and it must never reach another run's data. */
+    const char *slash = strrchr(c->path, '/');
+    size_t folder = slash ? (size_t)(slash - c->path) + 1 : 0;
+    for (size_t i = 0; i < m->blob_count; i++) {
+        const char *name = m->blobs[i].name;
+        if (strncmp(name, c->path, folder) != 0 || strstr(name, "..") != NULL ||
+            strchr(name + folder, '/') != NULL) {
+            char why[1400];
+            snprintf(why, sizeof why, "%s: blobs[%zu] '%s' is not in the manifest's folder",
+                     c->path, i, name);
+            logf_(hc->log, "invalid manifest: %s", why);
+            hc->report->invalid++;
+            record(state, c, "invalid", why, 0, -1, error);
+            return false;
+        }
+    }
     if (o->scope != NULL && strcasecmp(o->scope, m->scope) != 0)
         return false;
     if (o->year > 0 && (m->year != o->year || m->month != o->month))
@@ -245,135 +262,6 @@ static void sleep_seconds(int seconds)
     nanosleep(&ts, NULL);
 }
 
-/* Blob names under `folder/` (that folder only, not below), optionally only *.parquet. */
-static agent_handoff_status list_folder(handoff_context *hc, const char *container,
-                                        const char *prefix, bool this_level_only,
-                                        arm_blob_item **out, size_t *out_count,
-                                        agent_handoff_error *error)
-{
-    *out = NULL;
-    *out_count = 0;
-    char *marker = NULL;
-    size_t capacity = 0, skip = strlen(prefix);
-    do {
-        arm_blob_list_page page;
-        arm_blob_list_page_init(&page);
-        arm_error arm;
-        arm_error_init(&arm);
-        if (arm_blob_list(hc->blob, container, prefix, marker, 0, &page, &arm) != ARM_OK) {
-            free(marker);
-            arm_blob_list_page_dispose(&page);
-            return handoff_storage_fail(error, "listing", prefix, &arm);
-        }
-        free(marker);
-        marker = page.next_marker ? strdup(page.next_marker) : NULL;
-        for (size_t i = 0; i < page.count; i++) {
-            if (this_level_only && strchr(page.items[i].name + skip, '/') != NULL)
-                continue;
-            if (*out_count == capacity) {
-                capacity = capacity ? capacity * 2 : 16;
-                arm_blob_item *grown = realloc(*out, capacity * sizeof *grown);
-                if (grown == NULL)
-                    break;
-                *out = grown;
-            }
-            (*out)[*out_count] = page.items[i];
-            (*out)[(*out_count)++].name = strdup(page.items[i].name);
-        }
-        arm_blob_list_page_dispose(&page);
-    } while (marker != NULL);
-    return AGENT_HANDOFF_OK;
-}
-
-static void items_free(arm_blob_item *items, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        free(items[i].name);
-    free(items);
-}
-
-/* The same scope and month already ingested under another folder (#320): the Data Explorer
- * stage deduplicates per folder only, so handing this one off would double the cost. */
-static agent_handoff_status find_conflict(handoff_context *hc, const candidate *c, char *detail,
-                                          size_t size, agent_handoff_error *error)
-{
-    detail[0] = '\0';
-    if (strcmp(c->dataset, "Recommendations") == 0)
-        return AGENT_HANDOFF_OK; /* one folder per export there, by the hub's design */
-    char prefix[256];
-    snprintf(prefix, sizeof prefix, "%s/%04d/%02d/", c->dataset, c->manifest.year,
-             c->manifest.month);
-    arm_blob_item *items = NULL;
-    size_t count = 0;
-    agent_handoff_status status =
-        list_folder(hc, hc->options->ingestion_container, prefix, false, &items, &count, error);
-    for (size_t i = 0; status == AGENT_HANDOFF_OK && i < count && !detail[0]; i++) {
-        const char *name = items[i].name;
-        size_t n = strlen(name);
-        if (n < 14 || strcmp(name + n - 14, "/manifest.json") != 0)
-            continue;
-        size_t folder_length = n - 14;
-        if (folder_length == strlen(c->destination) &&
-            strncmp(name, c->destination, folder_length) == 0)
-            continue;
-        bool same = folder_length == strlen(c->destination) &&
-                    strncasecmp(name, c->destination, folder_length) == 0;
-        if (!same) {
-            char *text = NULL;
-            size_t length = 0;
-            arm_error arm;
-            arm_error_init(&arm);
-            agent_manifest other;
-            agent_handoff_error ignored;
-            if (arm_blob_get_bytes(hc->blob, hc->options->ingestion_container, name, &text, &length,
-                                   &arm) == ARM_OK &&
-                agent_manifest_parse(text, length, name, &other, &ignored) == AGENT_HANDOFF_OK) {
-                same = !other.empty && strcmp(other.scope, c->manifest.scope) == 0 &&
-                       strcasecmp(other.type, c->manifest.type) == 0;
-                agent_manifest_dispose(&other);
-            }
-            free(text);
-        }
-        if (same)
-            snprintf(detail, size, "%s %04d-%02d of %s is already ingested under %.*s", c->dataset,
-                     c->manifest.year, c->manifest.month, c->manifest.scope, (int)folder_length,
-                     name);
-    }
-    items_free(items, count);
-    return status;
-}
-
-/* Deletes the files of `run_id` (rollback) or, with keep_run, every other run's files. */
-static agent_handoff_status sweep_folder(handoff_context *hc, const char *destination,
-                                         const char *run_id, bool keep_run,
-                                         agent_handoff_error *error)
-{
-    char prefix[2100], own[300];
-    snprintf(prefix, sizeof prefix, "%s/", destination);
-    snprintf(own, sizeof own, "%s__", run_id);
-    arm_blob_item *items = NULL;
-    size_t count = 0;
-    agent_handoff_status status =
-        list_folder(hc, hc->options->ingestion_container, prefix, true, &items, &count, error);
-    for (size_t i = 0; status == AGENT_HANDOFF_OK && i < count; i++) {
-        const char *leaf = items[i].name + strlen(prefix);
-        size_t n = strlen(leaf);
-        if (n < 8 || strcmp(leaf + n - 8, ".parquet") != 0)
-            continue; /* manifest.json stays */
-        bool mine = strncmp(leaf, own, strlen(own)) == 0;
-        if (mine == keep_run)
-            continue;
-        arm_error arm;
-        arm_error_init(&arm);
-        if (arm_blob_delete(hc->blob, hc->options->ingestion_container, items[i].name, NULL,
-                            &arm) != ARM_OK &&
-            arm.http_status != 404)
-            status = handoff_storage_fail(error, "deleting", items[i].name, &arm);
-    }
-    items_free(items, count);
-    return status;
-}
-
 typedef enum outcome { PLACED, WAITING, INCOMPLETE, QUARANTINED, CONFLICT, FAILED } outcome;
 
 static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
@@ -397,7 +285,8 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
         logf_(hc->log, "%s: %s: %s", c->path, overdue ? "incomplete" : "waiting", detail);
         return overdue ? INCOMPLETE : WAITING;
     }
-    if (find_conflict(hc, c, detail, sizeof detail, error) != AGENT_HANDOFF_OK)
+    if (handoff_find_conflict(hc, &c->manifest, c->dataset, c->destination, detail, sizeof detail,
+                              error) != AGENT_HANDOFF_OK)
         return FAILED;
     if (detail[0]) {
         record(state, c, "conflict", detail, 0, -1, error);
@@ -436,7 +325,7 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
             if (handoff_quarantine(hc, m->blobs[i].name, c->path, reason, &move_error) !=
                 AGENT_HANDOFF_OK)
                 logf_(hc->log, "quarantining %s failed: %s", m->blobs[i].name, move_error.message);
-            sweep_folder(hc, c->destination, m->run_id, false, &move_error);
+            handoff_sweep_folder(hc, c->destination, m->run_id, false, &move_error);
             record(state, c, "quarantined", reason, 0, -1, &move_error);
             logf_(hc->log, "%s: quarantined: %s", c->path, reason);
             return QUARANTINED;
@@ -445,7 +334,7 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
             /* Take back what this run placed so far; the next pass starts over. */
             agent_handoff_error rollback_error;
             agent_handoff_error_init(&rollback_error);
-            sweep_folder(hc, c->destination, m->run_id, false, &rollback_error);
+            handoff_sweep_folder(hc, c->destination, m->run_id, false, &rollback_error);
             break;
         }
         rows_known = rows_known && file_rows >= 0;
@@ -455,14 +344,14 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
         char reason[600];
         snprintf(reason, sizeof reason, "the files hold %lld data rows, the manifest says %lld",
                  (long long)rows, (long long)m->row_count);
-        sweep_folder(hc, c->destination, m->run_id, false, error);
+        handoff_sweep_folder(hc, c->destination, m->run_id, false, error);
         record(state, c, "quarantined", reason, 0, -1, error);
         logf_(hc->log, "%s: quarantined: %s", c->path, reason);
         return QUARANTINED;
     }
     /* Other runs' files go before the manifest is copied: the next stage sees one run. */
     if (status == AGENT_HANDOFF_OK)
-        status = sweep_folder(hc, c->destination, m->run_id, true, error);
+        status = handoff_sweep_folder(hc, c->destination, m->run_id, true, error);
     if (status == AGENT_HANDOFF_OK) {
         char target[2100];
         snprintf(target, sizeof target, "%s/manifest.json", c->destination);

@@ -41,6 +41,17 @@ agent_handoff_status handoff_adf_run(handoff_context *c, const char *manifest_pa
                                      char *out_run_id, size_t run_id_size, bool *out_succeeded,
                                      char *detail, size_t detail_size, agent_handoff_error *error);
 
+/* The same scope and month already ingested under another folder (#320), in `detail`
+ * ("" when none). */
+agent_handoff_status handoff_find_conflict(handoff_context *hc, const agent_manifest *m,
+                                           const char *dataset, const char *destination,
+                                           char *detail, size_t size, agent_handoff_error *error);
+/* Deletes the Parquet files of `run_id` in `destination` (a rollback) or, with keep_run, every
+ * other run's (manifest.json stays). */
+agent_handoff_status handoff_sweep_folder(handoff_context *hc, const char *destination,
+                                          const char *run_id, bool keep_run,
+                                          agent_handoff_error *error);
+
 #define HANDOFF_QUARANTINE_PREFIX "quarantine/"
 
 #endif

@@ -472,7 +472,7 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
 #define DEST_C  "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000c1"
 
 /* A late manifest (an older run found after a newer one was placed) and a duplicated one (the
- * same run's manifest copied elsewhere) are ignored; an empty manifest is reported. */
+ * same run's manifest written again) are ignored; an empty manifest is reported. */
 static void test_late_and_duplicated_manifests_are_ignored(void **state)
 {
     (void)state;
@@ -486,7 +486,7 @@ static void test_late_and_duplicated_manifests_are_ignored(void **state)
     run_result_dispose(&r);
     json_t *older = land(SCOPE_B, "b", "run-b-1", "2024-02-01T00:00:00Z", false, 40, 0);
     put_manifest(older);
-    json_object_set_new(copy, "folder", json_string("hub/b-copy/20240101-20240131/x"));
+    /* The same run's manifest written again (a new eTag on the same path). */
     put_manifest(copy);
     put_blob("msexports", "hub/empty/20240101-20240131/y/manifest.json", "", 0);
     r = ingest("--scope", SCOPE_B, NULL, NULL);
@@ -760,6 +760,24 @@ static void test_retention_days_keep_sources(void **state)
     assert_non_null(strstr(r.out, "0 source blobs deleted by retention"));
     run_result_dispose(&r);
     assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+
+    /* A manifest listing another run's file is refused: retention must never reach it. */
+    json_t *m = land(SCOPE_G, "g", "run-g-2", "2024-02-02T00:00:00Z", true, 10, 0);
+    json_object_set_new(json_array_get(json_object_get(m, "blobs"), 0), "blobName",
+                        json_string("hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+    put_manifest(m);
+    keep_settings = path;
+    r = ingest("--scope", SCOPE_G, NULL, NULL);
+    keep_settings = NULL;
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 invalid"));
+    assert_non_null(strstr(r.out, "is not in the manifest's folder"));
+    run_result_dispose(&r);
+    assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+    arm_error err; /* the later tests start from new states: leave them no bad manifest */
+    assert_int_equal(arm_blob_delete(blob, "msexports",
+                                     "hub/g/20240101-20240131/run-g-2/manifest.json", NULL, &err),
+                     ARM_OK);
 }
 
 #define SCOPE_H "/subscriptions/00000000-0000-0000-0000-0000000000a8"
