@@ -19,6 +19,7 @@ static const agent_command commands[] = {
     {"inspect", "show what export files hold: dataset, schema, rows, cost", agent_cli_inspect},
     {"spend-scopes", "validate spend scopes and attribute a month's spend to them",
      agent_cli_spend_scopes},
+    {"ingest", "hand landed runs to the hub's ingestion layout", agent_cli_ingest},
 };
 
 static void print_usage(FILE *out)

@@ -22,7 +22,7 @@ static const char plan_usage[] =
 
 static const char run_usage[] =
     "usage: hubagent run [--once] [--prune] [--tick daily|monthly] [--no-runs] [--take-over]\n"
-    "                    [--no-online-check] [--OPTION VALUE]...\n\n"
+    "                    [--no-handoff] [--no-online-check] [--OPTION VALUE]...\n\n"
     "Creates and repairs every scope's exports (only what differs is written), then\n"
     "runs what the hub's schedule says is due: each scope's daily exports once per\n"
     "daily tick, its monthly exports once per monthly tick, never while the previous\n"
@@ -32,6 +32,7 @@ static const char run_usage[] =
     "  --no-runs   only reconcile the exports\n"
     "  --take-over stop the hub's Data Factory export triggers, which would run the\n"
     "              same exports again ('hubagent release' starts them again)\n"
+    "  --no-handoff  do not hand landed runs to ingestion after the runs (see `ingest`)\n"
     "Without --once it stays up (a VM, a systemd service): ticks on the schedule, looks\n"
     "at settings.json every --settings-interval seconds and applies a change at once,\n"
     "logs to stderr (--log-format), and exits 0 on SIGTERM once the step in hand is done.\n"
@@ -84,7 +85,8 @@ int agent_cli_plan(int argc, char **argv)
 int agent_cli_run(int argc, char **argv)
 {
     static const char *const switches[] = {
-        "once", "prune", "no-runs", "tick=", "no-online-check", "take-over", "help", NULL};
+        "once",      "prune",      "no-runs", "tick=", "no-online-check",
+        "take-over", "no-handoff", "help",    NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -140,6 +142,9 @@ int agent_cli_run(int argc, char **argv)
             agent_state_set_value(state, "settings.etag", s.settings_etag, NULL);
         if (!agent_cli_has_switch(&args, "no-runs"))
             failed += agent_session_run_ticks(&s, state, forced);
+        /* Landed runs go to ingestion right after they were watched. */
+        if (!agent_cli_has_switch(&args, "no-handoff"))
+            failed += agent_cli_ingest_pass(s.azure, state, s.value, stdout);
         rc = failed + take_over_failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
     }
     agent_hub_lock_release(hub_lock);

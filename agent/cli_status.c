@@ -2,6 +2,7 @@
  * per scope its exports, each export's last run and how it ended. Reads the
  * state without the writer's lock, so it works while an agent runs. */
 #include "agent/cli.h"
+#include "agent/handoff.h"
 #include "agent/config.h"
 #include "agent/state.h"
 
@@ -103,9 +104,22 @@ static void print_status(agent_state *state, const agent_state_export *exports, 
             agent_state_run_dispose(&run);
     }
     if (json)
-        fputs("]}\n", stdout);
+        fputs("],\"handoffs\":", stdout);
     else if (count == 0)
         printf("no exports yet: run 'hubagent run --once'\n");
+    /* Per scope × month: what reached ingestion, from which run, and what did not. */
+    if (!json)
+        printf("\nhand-off to ingestion:\n");
+    agent_handoff_error handoff_error;
+    agent_handoff_error_init(&handoff_error);
+    if (agent_handoff_print_summary(state, NULL, NULL, json, stdout, &handoff_error) !=
+        AGENT_HANDOFF_OK) {
+        fprintf(stderr, "hubagent: %s\n", handoff_error.message);
+        if (json)
+            fputs("null", stdout);
+    }
+    if (json)
+        fputs("}\n", stdout);
 }
 
 int agent_cli_status(int argc, char **argv)

@@ -2,6 +2,7 @@
  * and whenever settings.json changes, fires each tick when it falls, follows
  * the runs, and sleeps in between; SIGTERM lets the step in hand finish (or
  * leave it for the next start: nothing is fired twice) and exits promptly. */
+#include "agent/cli.h"
 #include "agent/log.h"
 #include "agent/run_loop.h"
 #include "agent/schedule.h"
@@ -49,6 +50,8 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
     time_t next_settings_check = time(NULL) + settings_interval;
     while (!agent_stop_requested()) {
         agent_session_run_ticks(s, state, NULL);
+        /* Landed runs go to ingestion as soon as they are complete. */
+        agent_handoff_after_tick(s->azure, state, s->value);
         time_t now = time(NULL);
         time_t wake = next_settings_check;
         wake = earliest(wake, agent_schedule_next(&schedule, AGENT_TICK_DAILY, now));

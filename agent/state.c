@@ -41,6 +41,14 @@ static const char *const migrations[AGENT_STATE_SCHEMA_VERSION] = {
     "CREATE UNIQUE INDEX backfill_items_open ON backfill_items (scope, dataset, month)"
     "  WHERE state NOT IN ('completed', 'failed', 'no-data');"
     "CREATE INDEX backfill_items_by_job ON backfill_items (job_id, state);",
+    /* 3: hand-off of landed runs to ingestion, one row per manifest blob and eTag. */
+    "CREATE TABLE handoffs (manifest TEXT NOT NULL, etag TEXT NOT NULL, status TEXT NOT NULL,"
+    "  scope TEXT, dataset TEXT, month TEXT, run_id TEXT, submitted_time TEXT,"
+    "  destination TEXT, detail TEXT, files INTEGER NOT NULL DEFAULT 0,"
+    "  rows INTEGER NOT NULL DEFAULT -1, first_seen INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, retention_done INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (manifest, etag));"
+    "CREATE INDEX handoffs_by_destination ON handoffs (destination, status);",
 };
 
 const char *agent_state_status_text(agent_state_status status)

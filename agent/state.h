@@ -35,7 +35,7 @@ typedef struct agent_state_options {
 agent_state_options agent_state_options_default(void);
 
 /* The current schema version; older files are migrated on open. */
-#define AGENT_STATE_SCHEMA_VERSION 2
+#define AGENT_STATE_SCHEMA_VERSION 3
 
 /* Opens (creating when missing, unless read-only) and migrates the state at
  * `path`. A writer takes an exclusive lock held until agent_state_free: a
@@ -193,5 +193,51 @@ agent_state_status agent_state_backfill_jobs(agent_state *state, size_t limit,
                                              agent_state_backfill_job **out_jobs, size_t *out_count,
                                              agent_state_error *error);
 void agent_state_backfill_jobs_free(agent_state_backfill_job *jobs, size_t count);
+/* What became of one landed run's manifest (blob path + eTag): "waiting" (a listed blob is
+ * missing or short), "incomplete" (still so after the wait), "handed-off", "replaced" (handed
+ * off, then a newer run of the month took its place), "superseded" (a
+ * newer run of the same month was handed off), "quarantined", "empty", "conflict" (the same
+ * scope and month under another folder), "invalid" (unusable manifest), "failed". */
+typedef struct agent_state_handoff {
+    char *manifest; /* blob path in msexports */
+    char *etag;
+    char *status;
+    char *scope;
+    char *dataset;        /* the hub's dataset folder: Costs, Prices, ... */
+    char *month;          /* yyyy-mm */
+    char *run_id;         /* Cost Management's run id (prefix of the files handed off) */
+    char *submitted_time; /* orders two runs of the same month */
+    char *destination;    /* folder in the ingestion container */
+    char *detail;         /* why it waits, failed or was quarantined */
+    int64_t files;
+    int64_t rows; /* -1 when unknown */
+    int64_t first_seen;
+    int64_t updated_at;
+    bool retention_done; /* processed source data deleted (or kept by retention) */
+} agent_state_handoff;
+
+void agent_state_handoff_dispose(agent_state_handoff *handoff);
+
+/* Inserts or replaces the row of (manifest, etag); first_seen is kept from an existing row. */
+agent_state_status agent_state_put_handoff(agent_state *state, const agent_state_handoff *handoff,
+                                           agent_state_error *error);
+agent_state_status agent_state_get_handoff(agent_state *state, const char *manifest,
+                                           const char *etag, agent_state_handoff *out_handoff,
+                                           agent_state_error *error);
+/* The run last handed off into `destination` (status handed-off), NOT_FOUND when none. */
+agent_state_status agent_state_current_handoff(agent_state *state, const char *destination,
+                                               agent_state_handoff *out_handoff,
+                                               agent_state_error *error);
+/* Marks the other runs handed off into `destination` as "replaced" (their files are gone). */
+agent_state_status agent_state_replace_handoffs(agent_state *state, const char *destination,
+                                                const char *manifest, const char *etag,
+                                                agent_state_error *error);
+/* Rows, optionally only of a scope (lowercase) and/or month (yyyy-mm), by destination then
+ * submitted time; `status` filters when non-NULL. Free with agent_state_handoffs_free. */
+agent_state_status agent_state_list_handoffs(agent_state *state, const char *scope,
+                                             const char *month, const char *status,
+                                             agent_state_handoff **out_rows, size_t *out_count,
+                                             agent_state_error *error);
+void agent_state_handoffs_free(agent_state_handoff *rows, size_t count);
 
 #endif

@@ -16,6 +16,11 @@ const char *mock_datafactory_route(const char *method, const char *path)
         return NULL;
     const char *rest = at + strlen(FACTORIES);
     bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    size_t length = strlen(rest);
+    if (post && length > 10 && strcmp(rest + length - 10, "/createRun") == 0)
+        return "datafactory.createRun";
+    if (get && strcasestr(rest, "/pipelineruns/") != NULL)
+        return "datafactory.getRun";
     if (*rest == '\0' || strcmp(rest, "/") == 0)
         return get ? "datafactory.factories" : "datafactory.unknown";
     const char *triggers = strcasestr(rest, "/triggers");
@@ -122,6 +127,10 @@ void mock_datafactory_handle(mock_server *server, mock_request *request, mock_re
                              const mock_principal *caller)
 {
     const char *route = request->route;
+    if (strcmp(route, "datafactory.createRun") == 0 || strcmp(route, "datafactory.getRun") == 0) {
+        mock_datafactory_pipelines_handle(server, request, reply, caller);
+        return;
+    }
     if (strcmp(route, "datafactory.unknown") == 0) {
         mock_reply_arm_error(reply, 404, "NotFound",
                              "No HTTP resource was found that matches the request URI '%s'.",

@@ -320,6 +320,7 @@ struct mock_server {
     pthread_cond_t wake;
     bool landing_started;
     bool stopping;
+    json_t *pipeline_runs; /* Data Factory pipeline runs (datafactory.c) */
 };
 
 double mock_now(const mock_server *server);
@@ -337,6 +338,11 @@ void mock_datafactory_handle(mock_server *server, mock_request *request, mock_re
                              const mock_principal *caller);
 const char *mock_datafactory_route(const char *method, const char *path);
 bool mock_datafactory_parse(mock_config *config, json_t *root, mock_error *error);
+/* Data Factory createRun / pipeline run status ("datafactory.createRun", "…getRun"). */
+void mock_datafactory_pipelines_handle(mock_server *server, mock_request *request,
+                                       mock_reply *reply, const mock_principal *caller);
+/* Every pipeline run started, as the service shows them (for the admin API). */
+json_t *mock_datafactory_runs(mock_server *server);
 void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *reply);
 bool mock_entra_owns(const char *path);
 

@@ -534,6 +534,7 @@ void mock_server_free(mock_server *server)
     mock_log_clear(server);
     json_decref(server->faults);
     json_decref(server->factories);
+    json_decref(server->pipeline_runs);
     free(server->runs.outcome);
     mock_keys_dispose(&server->keys);
     mock_config_dispose(&server->config);
