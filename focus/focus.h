@@ -205,6 +205,10 @@ const focus_column *focus_reader_columns(const focus_reader *reader, size_t *out
 /* Next row or *out_row = NULL at the end; values valid until the next call. */
 focus_status focus_reader_next(focus_reader *reader, const focus_value **out_row,
                                focus_error *error);
+/* Parquet: decode only the named columns (before the first row); the others read as null
+ * and their pages are never read. Unknown names are ignored. CSV: no effect. */
+focus_status focus_reader_select_columns(focus_reader *reader, const char *const *names,
+                                         size_t count, focus_error *error);
 /* Parquet: rows the footer declares; CSV: -1 (unknown until read). */
 int64_t focus_reader_declared_rows(const focus_reader *reader);
 void focus_reader_free(focus_reader *reader);

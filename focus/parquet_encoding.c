@@ -158,11 +158,15 @@ bool pq_hybrid_next(pq_hybrid_decoder *d, uint32_t *out_value, const char **out_
         *out_reason = "bit-packed run truncated";
         return false;
     }
-    uint32_t v = 0;
-    for (int b = 0; b < d->width; b++, d->bit_position++)
-        if ((d->bits[d->bit_position / 8] >> (d->bit_position % 8)) & 1)
-            v |= 1u << b;
-    *out_value = v;
+    /* One little-endian load instead of a loop per bit: width <= 32 plus a shift <= 7 fits in
+     * 8 bytes; the load stops at the end of the run's bytes. */
+    uint64_t byte = d->bit_position / 8, total = d->bits_available / 8;
+    size_t n = total - byte < 8 ? (size_t)(total - byte) : 8;
+    uint64_t word = 0;
+    memcpy(&word, d->bits + byte, n);
+    uint64_t mask = d->width >= 32 ? UINT64_C(0xffffffff) : (UINT64_C(1) << d->width) - 1;
+    *out_value = (uint32_t)((word >> (d->bit_position % 8)) & mask);
+    d->bit_position += (uint64_t)d->width;
     return true;
 }
 
