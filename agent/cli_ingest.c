@@ -134,12 +134,8 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
                       const char *month_text)
 {
     agent_config config;
-    agent_config_error config_error = {{0}};
-    if (agent_config_load(args->option_names, args->option_values, args->option_count, NULL,
-                          &config, &config_error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", config_error.message);
+    if (agent_cli_load_config(args, &config) != AGENT_EXIT_OK)
         return AGENT_EXIT_FAILED;
-    }
     agent_handoff_options options = agent_handoff_options_default();
     options.scope = scope;
     options.year = year;
