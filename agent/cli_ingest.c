@@ -15,7 +15,7 @@ enum { EXIT_SOME_FAILED = 3 };
 static const char ingest_usage[] =
     "usage: hubagent ingest [--scope S] [--month YYYY-MM] [--wait SECONDS]\n"
     "                       [--incomplete-after SECONDS] [--summary] [--json]\n"
-    "                       [--handoff native|adf] [--data-factory ID]\n"
+    "                       [--handoff native|adf] [--data-factory ID] [--prefix P]\n"
     "                       [--OPTION VALUE]...\n\n"
     "Hands every new landed run (manifest.json in msexports) to the hub's ingestion\n"
     "layout, as the hub's msexports_ExecuteETL does: Parquet copied server-side, CSV\n"
@@ -26,6 +26,8 @@ static const char ingest_usage[] =
     "  --scope S         only runs of this scope\n"
     "  --month YYYY-MM   only runs of this month\n"
     "  --wait SECONDS    poll this long for a run's missing files (default 0)\n"
+    "  --prefix P        only manifests whose msexports path starts with P (e.g. the\n"
+    "                    blob an Event Grid BlobCreated event names)\n"
     "  --summary         only print what was handed off, per scope and month\n"
     "  --handoff adf     start the hub's own Data Factory pipeline msexports_ExecuteETL\n"
     "                    for each run instead (needs --data-factory RESOURCE_ID) and\n"
@@ -142,6 +144,8 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
     }
     agent_handoff_options options = agent_handoff_options_default();
     options.scope = scope;
+    /* An Event Grid BlobCreated handler passes the manifest's own path (or folder) here. */
+    options.prefix = agent_cli_switch_value(args, "prefix");
     options.year = year;
     options.month = month;
     const char *wait = agent_cli_switch_value(args, "wait");
@@ -233,9 +237,9 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
 
 int agent_cli_ingest(int argc, char **argv)
 {
-    static const char *const switches[] = {
-        "scope=",        "month=", "wait=", "incomplete-after=", "summary", "json", "handoff=",
-        "data-factory=", "help",   NULL};
+    static const char *const switches[] = {"scope=",  "month=", "wait=",    "incomplete-after=",
+                                           "summary", "json",   "handoff=", "data-factory=",
+                                           "prefix=", "help",   NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)

@@ -483,7 +483,8 @@ agent_handoff_status agent_handoff_run(arm_blob_client *blob, agent_state *state
         else
             candidate_dispose(c);
     }
-    qsort(all, kept, sizeof *all, by_destination_newest_first);
+    if (kept > 1)
+        qsort(all, kept, sizeof *all, by_destination_newest_first);
     for (size_t i = 0; i < kept && status == AGENT_HANDOFF_OK;) {
         size_t j = i + 1;
         while (j < kept && strcmp(all[j].destination, all[i].destination) == 0)
