@@ -265,8 +265,9 @@ static int64_t parquet_rows(const char *container, const char *name, const char 
 
 /* Lands a run the way Cost Management does, minus the manifest (returned, to upload with
  * put_manifest once a test has shaped it). Files are FocusCost 1.0r2 of January 2024. */
-static json_t *land(const char *scope, const char *export_name, const char *run_id,
-                    const char *submitted, bool parquet, uint64_t rows, uint64_t per_file)
+static json_t *land_dataset(const char *scope, const char *export_name, const char *run_id,
+                            const char *submitted, bool parquet, uint64_t rows, uint64_t per_file,
+                            const char *dataset, const char *version, const char *variant)
 {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/land-%s", work_dir, run_id);
@@ -276,8 +277,9 @@ static json_t *land(const char *scope, const char *export_name, const char *run_
     options.scope = scope;
     options.year = 2024;
     options.month = 1;
-    options.dataset = "FocusCost";
-    options.version = "1.0r2";
+    options.dataset = dataset;
+    options.version = version;
+    options.variant = variant;
     options.format = parquet ? FOCUS_FORMAT_PARQUET : FOCUS_FORMAT_CSV;
     options.compression = parquet ? FOCUS_COMPRESSION_SNAPPY : FOCUS_COMPRESSION_GZIP;
     options.rows = rows;
@@ -310,12 +312,19 @@ static json_t *land(const char *scope, const char *export_name, const char *run_
         "{s:s, s:I, s:I, s:I, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:o, s:s}",
         "manifestVersion", "2024-04-01", "byteCount", (json_int_t)result.byte_count, "blobCount",
         (json_int_t)result.file_count, "dataRowCount", (json_int_t)result.data_row_count,
-        "exportConfig", "exportName", export_name, "resourceId", resource, "dataVersion", "1.0r2",
-        "apiVersion", "2023-07-01-preview", "type", "FocusCost", "runInfo", "executionType",
-        "OnDemand", "submittedTime", submitted, "runId", run_id, "startDate", "2024-01-01T00:00:00",
-        "blobs", blobs, "folder", folder);
+        "exportConfig", "exportName", export_name, "resourceId", resource, "dataVersion", version,
+        "apiVersion", "2023-07-01-preview", "type", dataset, "runInfo", "executionType", "OnDemand",
+        "submittedTime", submitted, "runId", run_id, "startDate", "2024-01-01T00:00:00", "blobs",
+        blobs, "folder", folder);
     focus_export_result_dispose(&result);
     return m;
+}
+
+static json_t *land(const char *scope, const char *export_name, const char *run_id,
+                    const char *submitted, bool parquet, uint64_t rows, uint64_t per_file)
+{
+    return land_dataset(scope, export_name, run_id, submitted, parquet, rows, per_file, "FocusCost",
+                        "1.0r2", NULL);
 }
 
 static void put_manifest(json_t *m)
@@ -869,6 +878,34 @@ static void test_data_factory_handoff(void **state)
     http_result_dispose(&h);
 }
 
+#define SCOPE_R "/subscriptions/00000000-0000-0000-0000-0000000000a9"
+
+/* An MCA reservation recommendations CSV: the _mca schema is chosen from its header, the
+ * columns get the hub's sink names, and the folder carries the export name (no slash). */
+static void test_mca_recommendations_converted_and_renamed(void **state)
+{
+    (void)state;
+    state_number = 10;
+    put_manifest(land_dataset(SCOPE_R, "rec-mca", "run-r-1", "2024-02-01T00:00:00Z", false, 12, 0,
+                              "ReservationRecommendations", "2023-05-01", "MCA"));
+    run_result r = ingest("--scope", SCOPE_R, NULL, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off (1 files, 1 converted)"));
+    run_result_dispose(&r);
+    const char *dest =
+        "Recommendations/2024/01/subscriptions/00000000-0000-0000-0000-0000000000a9rec-mca";
+    char name[300];
+    snprintf(name, sizeof name, "%s/run-r-1__part_0_0001.parquet", dest);
+    assert_int_equal(parquet_rows("ingestion", name, "NetSavingsJson"), 12);
+    assert_int_equal(parquet_rows("ingestion", name, "TotalCostWithReservedInstancesJson"), 12);
+    assert_int_equal(parquet_rows("ingestion", name, "SkuProperties"), 12);
+    char *id = manifest_run(dest);
+    assert_string_equal(id, "run-r-1");
+    free(id);
+}
+
 /* The folder `run --once` handed the current month to (test 0), or "" when none. */
 static void current_month_folder(char *out, size_t size)
 {
@@ -955,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_retention_days_keep_sources),
         cmocka_unit_test(test_scheduled_agent_hands_off),
         cmocka_unit_test(test_data_factory_handoff),
+        cmocka_unit_test(test_mca_recommendations_converted_and_renamed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
