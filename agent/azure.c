@@ -71,7 +71,8 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
     arm_pacer_options pacing = arm_pacer_options_default();
     /* Cost Management allows about 100 calls per 5 minutes per scope and client:
      * spend at most 60 at once, then a third of a call a second. */
-    pacing.cost_management = (arm_pacer_limits){60, 1.0 / 3.0};
+    pacing.cost_management = (arm_pacer_limits){
+        60, agent_config_get_int(config, AGENT_OPTION_CM_CALLS_PER_MINUTE) / 60.0};
     if (status == ARM_OK)
         status = arm_pacer_new(&pacing, &azure->pacer, err);
     if (status == ARM_OK)

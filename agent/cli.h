@@ -54,10 +54,13 @@ int agent_cli_auth(int argc, char **argv);
 int agent_cli_plan(int argc, char **argv);
 int agent_cli_run(int argc, char **argv);
 int agent_cli_status(int argc, char **argv);
+int agent_cli_release(int argc, char **argv);
+int agent_cli_backfill(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
 int agent_cli_settings_upload(int argc, char **argv);
 int agent_cli_inspect(int argc, char **argv);
+int agent_cli_spend_scopes(int argc, char **argv);
 int agent_cli_ingest(int argc, char **argv);
 
 struct agent_azure;

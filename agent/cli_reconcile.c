@@ -1,5 +1,6 @@
 /* `hubagent plan` and `hubagent run --once`: read the settings, list every
  * scope's exports once, and show (plan) or make (run) the changes. */
+#include "agent/hub_lock.h"
 #include "agent/run_loop.h"
 #include "agent/session.h"
 
@@ -20,7 +21,7 @@ static const char plan_usage[] =
     "would change, 2 when something would, 1 when it could not find out.\n";
 
 static const char run_usage[] =
-    "usage: hubagent run [--once] [--prune] [--tick daily|monthly] [--no-runs]\n"
+    "usage: hubagent run [--once] [--prune] [--tick daily|monthly] [--no-runs] [--take-over]\n"
     "                    [--no-handoff] [--no-online-check] [--OPTION VALUE]...\n\n"
     "Creates and repairs every scope's exports (only what differs is written), then\n"
     "runs what the hub's schedule says is due: each scope's daily exports once per\n"
@@ -29,6 +30,8 @@ static const char run_usage[] =
     "through run history (--watch seconds now, the rest on the next run).\n"
     "  --tick T    fire tick T now, whatever the schedule says\n"
     "  --no-runs   only reconcile the exports\n"
+    "  --take-over stop the hub's Data Factory export triggers, which would run the\n"
+    "              same exports again ('hubagent release' starts them again)\n"
     "  --no-handoff  do not hand landed runs to ingestion after the runs (see `ingest`)\n"
     "Without --once it stays up (a VM, a systemd service): ticks on the schedule, looks\n"
     "at settings.json every --settings-interval seconds and applies a change at once,\n"
@@ -64,10 +67,12 @@ int agent_cli_plan(int argc, char **argv)
             plans[i] = results[i].plan;
             changes += agent_scope_plan_changes(&plans[i]);
         }
-        if (agent_cli_has_switch(&args, "json"))
+        if (agent_cli_has_switch(&args, "json")) {
             agent_plan_print_json(plans, count, stdout);
-        else
+        } else {
             agent_plan_print_text(plans, count, stdout, agent_cli_has_switch(&args, "verbose"));
+            agent_session_check_factory(&s, NULL, false);
+        }
         free(plans);
         size_t failed = agent_session_report_failures(results, count);
         rc = failed ? AGENT_EXIT_FAILED : changes ? EXIT_PLAN_CHANGES : AGENT_EXIT_OK;
@@ -80,7 +85,8 @@ int agent_cli_plan(int argc, char **argv)
 int agent_cli_run(int argc, char **argv)
 {
     static const char *const switches[] = {
-        "once", "prune", "no-runs", "tick=", "no-online-check", "no-handoff", "help", NULL};
+        "once",      "prune",      "no-runs", "tick=", "no-online-check",
+        "take-over", "no-handoff", "help",    NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -108,6 +114,22 @@ int agent_cli_run(int argc, char **argv)
             rc = AGENT_EXIT_FAILED;
         }
     }
+    /* The state lock keeps out a second agent on this machine; the lease on the
+     * hub's storage keeps out one anywhere else. */
+    agent_hub_lock *hub_lock = NULL;
+    if (rc == AGENT_EXIT_OK && s.azure->blob != NULL) {
+        arm_error lock_error;
+        arm_error_init(&lock_error);
+        if (agent_hub_lock_acquire(&s.config, &hub_lock, &lock_error) != ARM_OK) {
+            char line[1024];
+            fprintf(stderr, "hubagent: %s\n", arm_error_format(&lock_error, line, sizeof line));
+            rc = AGENT_EXIT_FAILED;
+        }
+    }
+    size_t take_over_failed = 0;
+    if (rc == AGENT_EXIT_OK)
+        take_over_failed =
+            agent_session_check_factory(&s, state, agent_cli_has_switch(&args, "take-over"));
     if (rc == AGENT_EXIT_OK && !once) {
         s.options.prune = agent_cli_has_switch(&args, "prune");
         s.options.apply = true;
@@ -123,8 +145,9 @@ int agent_cli_run(int argc, char **argv)
         /* Landed runs go to ingestion right after they were watched. */
         if (!agent_cli_has_switch(&args, "no-handoff"))
             failed += agent_cli_ingest_pass(s.azure, state, s.value, stdout);
-        rc = failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
+        rc = failed + take_over_failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
     }
+    agent_hub_lock_release(hub_lock);
     agent_state_free(state);
     agent_session_dispose(&s);
     return rc;

@@ -121,6 +121,9 @@ static agent_handoff_status discover(handoff_context *hc, agent_state *state, ca
                           &page, &arm) != ARM_OK) {
             free(marker);
             arm_blob_list_page_dispose(&page);
+            /* No container yet: no export has landed, so there is nothing to hand off. */
+            if (arm.http_status == 404 && strcmp(arm.code, "ContainerNotFound") == 0)
+                return AGENT_HANDOFF_OK;
             return handoff_storage_fail(error, "listing", hc->options->source_container, &arm);
         }
         free(marker);

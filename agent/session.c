@@ -1,6 +1,7 @@
 /* The session plan and run share, and run's steps: reconcile and record,
  * fire the ticks and follow the runs. */
 #include "agent/session.h"
+#include "agent/datafactory.h"
 #include "agent/log.h"
 #include "agent/overlap_online.h"
 #include "agent/runs.h"
@@ -284,4 +285,62 @@ int agent_session_reload_settings(agent_session *s, bool skip_online_check, bool
     s->settings_etag = etag;
     *out_changed = true;
     return AGENT_EXIT_OK;
+}
+
+size_t agent_session_check_factory(agent_session *s, agent_state *state, bool take_over)
+{
+    agent_hub_factory factory;
+    arm_error error;
+    arm_error_init(&error);
+    char line[1024];
+    if (agent_hub_factory_inspect(s->azure, &s->config, &factory, &error) != ARM_OK) {
+        say(s, "Note: could not look at the hub's Data Factory: %s",
+            arm_error_format(&error, line, sizeof line));
+        agent_hub_factory_dispose(&factory);
+        return 0;
+    }
+    size_t started = factory.id ? agent_hub_factory_started_count(&factory) : 0;
+    if (started == 0) {
+        agent_hub_factory_dispose(&factory);
+        return 0;
+    }
+    char names[256] = "";
+    for (size_t t = 0; t < AGENT_EXPORT_TRIGGER_COUNT; t++)
+        if (factory.started[t])
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     names[0] ? ", " : "", agent_export_triggers[t]);
+    if (!take_over || state == NULL) {
+        say(s,
+            "Note: the hub's Data Factory %s has %s started: it runs this hub's exports too, so "
+            "runs would happen twice. 'hubagent run --take-over' stops them (the ingestion "
+            "triggers stay on); 'hubagent release' starts them again.",
+            strrchr(factory.id, '/') + 1, names);
+        agent_hub_factory_dispose(&factory);
+        return 0;
+    }
+    size_t failed = 0;
+    char stopped[256] = "";
+    for (size_t t = 0; t < AGENT_EXPORT_TRIGGER_COUNT; t++) {
+        if (!factory.started[t])
+            continue;
+        if (agent_hub_factory_set_trigger(s->azure, factory.id, agent_export_triggers[t], false,
+                                          &error) != ARM_OK) {
+            say(s, "Take-over: cannot stop %s: %s", agent_export_triggers[t],
+                arm_error_format(&error, line, sizeof line));
+            failed++;
+            continue;
+        }
+        snprintf(stopped + strlen(stopped), sizeof stopped - strlen(stopped), "%s%s",
+                 stopped[0] ? "," : "", agent_export_triggers[t]);
+    }
+    if (stopped[0] != '\0') {
+        agent_state_set_value(state, "takeover.factory", factory.id, NULL);
+        agent_state_set_value(state, "takeover.triggers", stopped, NULL);
+        say(s,
+            "Take-over: stopped %s in the hub's Data Factory %s; 'hubagent release' starts "
+            "them again.",
+            stopped, strrchr(factory.id, '/') + 1);
+    }
+    agent_hub_factory_dispose(&factory);
+    return failed;
 }

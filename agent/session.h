@@ -35,4 +35,10 @@ size_t agent_session_reconcile(agent_session *s, agent_state *state);
  * runs; returns the number of failures. */
 size_t agent_session_run_ticks(agent_session *s, agent_state *state, const char *forced);
 
+/* The hub's Data Factory: says when its export triggers are started (they
+ * would run the exports a second time); with take_over (and a state) stops
+ * them and records which, for `hubagent release`. Returns 0, or 1 when a
+ * take-over failed. */
+size_t agent_session_check_factory(agent_session *s, agent_state *state, bool take_over);
+
 #endif

@@ -35,7 +35,7 @@ typedef struct agent_state_options {
 agent_state_options agent_state_options_default(void);
 
 /* The current schema version; older files are migrated on open. */
-#define AGENT_STATE_SCHEMA_VERSION 2
+#define AGENT_STATE_SCHEMA_VERSION 3
 
 /* Opens (creating when missing, unless read-only) and migrates the state at
  * `path`. A writer takes an exclusive lock held until agent_state_free: a
@@ -57,6 +57,9 @@ agent_state_status agent_state_set_value(agent_state *state, const char *key, co
 /* *out_value is malloc'd; AGENT_STATE_E_NOT_FOUND when unset. */
 agent_state_status agent_state_get_value(agent_state *state, const char *key, char **out_value,
                                          agent_state_error *error);
+
+agent_state_status agent_state_delete_value(agent_state *state, const char *key,
+                                            agent_state_error *error);
 
 /* What the agent last wrote or saw of an export. */
 typedef struct agent_state_export {
@@ -116,6 +119,80 @@ agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_r
                                                size_t *out_count, agent_state_error *error);
 void agent_state_runs_free(agent_state_run *runs, size_t count);
 
+/* Backfill jobs: one row per scope x dataset x month, driven through
+ * pending -> triggered (run call made or about to be) -> running (the run is
+ * seen in run history) -> completed / failed / no-data. */
+typedef struct agent_state_backfill_item {
+    int64_t id;
+    int64_t job_id;
+    char *scope;
+    char *dataset; /* agent_dataset_name() */
+    char *month;   /* "YYYY-MM" */
+    char *export_name;
+    char *period_from; /* the run's timePeriod */
+    char *period_to;
+    char *state;      /* "pending", "triggered", "running", "completed", "failed", "no-data" */
+    char *run_id;     /* Cost Management's run id once seen in run history */
+    char *run_status; /* "Accepted" once the run call succeeded, then the run's own status */
+    int64_t attempts; /* run calls made */
+    int64_t failures; /* real failures: rejected run calls, runs that ended Failed/Timeout */
+    char *last_error;
+    char *excluded_runs; /* run ids that are not this item's (earlier failed runs), "," separated */
+    int64_t triggered_at; /* unix seconds of the last run call (0: none) */
+    int64_t finished_at;
+    int64_t updated_at;
+} agent_state_backfill_item;
+
+void agent_state_backfill_item_dispose(agent_state_backfill_item *item);
+void agent_state_backfill_items_free(agent_state_backfill_item *items, size_t count);
+/* True for completed, failed and no-data. */
+bool agent_state_backfill_state_is_final(const char *state);
+
+typedef struct agent_state_backfill_enqueued {
+    int64_t job_id;      /* the new job, 0 when nothing was added */
+    size_t added;        /* new pending items */
+    size_t joined;       /* already open in an earlier, unfinished job */
+    size_t already_done; /* completed or no-data earlier for the same period (not rerun) */
+} agent_state_backfill_enqueued;
+
+/* Adds a job for `items` (scope, dataset, month, export_name, period_from/to
+ * are read) in one transaction: an item whose key is open in another job
+ * joins it; one completed (or no-data) earlier for the same period is skipped
+ * unless `rerun`. `request` describes the command (shown by status). */
+agent_state_status agent_state_backfill_enqueue(agent_state *state, const char *request,
+                                                const agent_state_backfill_item *items,
+                                                size_t count, bool rerun, int64_t now,
+                                                agent_state_backfill_enqueued *out,
+                                                agent_state_error *error);
+/* Every open item (of every unfinished job), oldest job first. */
+agent_state_status agent_state_backfill_open_items(agent_state *state,
+                                                   agent_state_backfill_item **out_items,
+                                                   size_t *out_count, agent_state_error *error);
+/* Saves an item's mutable fields (state, run, counters, error, times). */
+agent_state_status agent_state_backfill_update(agent_state *state,
+                                               const agent_state_backfill_item *item,
+                                               agent_state_error *error);
+/* Marks jobs with no open item finished: "completed", or "failed" when some
+ * item failed. */
+agent_state_status agent_state_backfill_finish_jobs(agent_state *state, int64_t now,
+                                                    agent_state_error *error);
+
+/* One job and how many of its items are in each state. */
+typedef struct agent_state_backfill_job {
+    int64_t id;
+    char *request;
+    char *status; /* "running", "completed", "failed" */
+    int64_t created_at;
+    int64_t finished_at;
+    size_t total, pending, in_flight, completed, no_data, failed;
+    char *oldest_month, *newest_month;
+} agent_state_backfill_job;
+
+/* The newest `limit` jobs (0: all), newest first. */
+agent_state_status agent_state_backfill_jobs(agent_state *state, size_t limit,
+                                             agent_state_backfill_job **out_jobs, size_t *out_count,
+                                             agent_state_error *error);
+void agent_state_backfill_jobs_free(agent_state_backfill_job *jobs, size_t count);
 /* What became of one landed run's manifest (blob path + eTag): "waiting" (a listed blob is
  * missing or short), "incomplete" (still so after the wait), "handed-off", "replaced" (handed
  * off, then a newer run of the month took its place), "superseded" (a

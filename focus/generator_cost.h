@@ -109,7 +109,19 @@ enum cost_field {
     X_SKU_PART_NUMBER,
     X_SKU_REGION,
     X_SKU_SERVICE_FAMILY,
-    X_SKU_TERM
+    X_SKU_TERM,
+    /* legacy cost details */
+    L_BILLING_PERIOD_LAST_DAY,
+    L_SUBSCRIPTION_GUID,
+    L_PRODUCT,
+    L_COST,
+    L_CONSUMED_SERVICE,
+    L_RESERVATION_ID,
+    L_RESERVATION_NAME,
+    L_CHARGE_TYPE,
+    L_FREQUENCY,
+    L_PUBLISHER_TYPE,
+    L_TERM_MONTHS
 };
 
 typedef enum row_kind {
@@ -146,7 +158,8 @@ typedef struct cost_names {
 
 void focus_cost_plan_row(focus_generator *g, focus_rng *rng, cost_row *row);
 void focus_cost_name_row(const focus_generator *g, const cost_row *r, cost_names *n);
-int focus_cost_field(const char *name);
+/* The field id of a column of a FOCUS or legacy cost schema, -1 if the generator has none. */
+int focus_cost_field(const focus_schema *schema, const char *name);
 
 extern const char *const focus_cost_tag_sets[];
 extern const char *const focus_cost_centers[];

@@ -383,6 +383,57 @@ static focus_status build_cost_row(focus_generator *g, focus_error *error)
             if (committed)
                 focus_gen_const(g, c, reservation ? "12" : "36");
             break;
+        case L_BILLING_PERIOD_LAST_DAY: /* legacy end dates are inclusive */
+            focus_gen_time(g, c, g->month_end - INT64_C(86400000000));
+            break;
+        case L_SUBSCRIPTION_GUID:
+            focus_gen_copy(g, c, n.subscription);
+            break;
+        case L_PRODUCT:
+            focus_gen_text(g, c, "%s %s - %s - %s", s->meter_category, s->meter_subcategory,
+                           s->meter_name, r.region->sku_region);
+            break;
+        case L_COST: /* actual cost is what is billed; amortized spreads commitments */
+            focus_gen_number(g, c,
+                             strcmp(g->schema->dataset_name, "AmortizedCost") == 0
+                                 ? r.effective_cost
+                                 : r.billed_cost);
+            break;
+        case L_CONSUMED_SERVICE: {
+            const char *slash = strchr(s->arm_type, '/');
+            focus_gen_text(g, c, "%.*s", (int)(slash - s->arm_type), s->arm_type);
+            break;
+        }
+        case L_RESERVATION_ID:
+            if (reservation)
+                focus_gen_copy(g, c, n.commitment_id);
+            break;
+        case L_RESERVATION_NAME:
+            if (reservation)
+                focus_gen_copy(g, c, n.commitment_name);
+            break;
+        case L_CHARGE_TYPE:
+            focus_gen_const(g, c,
+                            r.kind == ROW_CREDIT     ? "Adjustment"
+                            : r.kind == ROW_REFUND   ? "Refund"
+                            : r.kind == ROW_PURCHASE ? "Purchase"
+                            : r.kind == ROW_UNUSED
+                                ? (reservation ? "UnusedReservation" : "UnusedSavingsPlan")
+                                : "Usage");
+            break;
+        case L_FREQUENCY:
+            focus_gen_const(g, c,
+                            r.kind == ROW_CREDIT ? "OneTime"
+                            : purchase           ? "Recurring"
+                                                 : "UsageBased");
+            break;
+        case L_PUBLISHER_TYPE:
+            focus_gen_const(g, c, "Azure");
+            break;
+        case L_TERM_MONTHS:
+            if (committed)
+                focus_gen_const(g, c, reservation ? "12" : "36");
+            break;
         default:
             break; /* unknown to the generator: null */
         }
@@ -394,7 +445,7 @@ focus_status focus_gen_setup_cost(focus_generator *g, focus_error *error)
 {
     (void)error;
     for (size_t i = 0; i < g->schema->column_count; i++)
-        g->fields[i] = focus_cost_field(g->schema->columns[i].name);
+        g->fields[i] = focus_cost_field(g->schema, g->schema->columns[i].name);
     g->build_row = build_cost_row;
     return FOCUS_OK;
 }

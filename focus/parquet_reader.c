@@ -244,6 +244,8 @@ static focus_status parquet_next(focus_reader *base, const focus_value **out_row
         start_group(r, r->next_group++);
     }
     for (size_t c = 0; c < r->column_count; c++) {
+        if (r->skipped != NULL && r->skipped[c])
+            continue; /* stays null; its pages are never read */
         focus_status status = pq_cursor_next(r, &r->cursors[c], &r->values[c], error);
         if (status != FOCUS_OK)
             return status;
@@ -264,6 +266,7 @@ static void parquet_free(focus_reader *base)
         focus_buffer_dispose(&r->cursors[c].scratch);
     }
     free(r->cursors);
+    free(r->skipped);
     free(r->columns);
     free(r->values);
     pq_file_meta_dispose(&r->meta);
@@ -302,5 +305,29 @@ focus_status focus_parquet_reader_open(const char *path, focus_reader **out_read
         return status;
     }
     *out_reader = &r->base;
+    return FOCUS_OK;
+}
+
+focus_status focus_reader_select_columns(focus_reader *reader, const char *const *names,
+                                         size_t count, focus_error *error)
+{
+    if (reader == NULL || (names == NULL && count > 0))
+        return focus_fail(error, FOCUS_INVALID_ARGUMENT, NULL, -1, -1,
+                          "focus_reader_select_columns: no reader or names");
+    if (reader->format != FOCUS_FORMAT_PARQUET)
+        return FOCUS_OK; /* CSV splits every cell anyway */
+    parquet_reader *r = (parquet_reader *)reader;
+    if (r->rows_read > 0)
+        return focus_fail(error, FOCUS_INVALID_ARGUMENT, r->path, -1, -1,
+                          "%s: columns are selected before the first row", r->path);
+    if (r->skipped == NULL && (r->skipped = calloc(r->column_count, sizeof *r->skipped)) == NULL)
+        return focus_fail(error, FOCUS_NO_MEMORY, r->path, -1, -1, "no memory");
+    for (size_t c = 0; c < r->column_count; c++) {
+        bool wanted = false;
+        for (size_t i = 0; i < count && !wanted; i++)
+            wanted = strcmp(r->columns[c].name, names[i]) == 0;
+        r->skipped[c] = !wanted;
+        r->values[c] = (focus_value){.is_null = true};
+    }
     return FOCUS_OK;
 }

@@ -41,6 +41,7 @@ typedef struct parquet_reader {
     size_t column_count;
     focus_value *values;
     column_cursor *cursors;
+    bool *skipped; /* per column, set by focus_reader_select_columns: read as null, not decoded */
     size_t next_group;
     int64_t group, group_rows_left, rows_read;
     uint8_t *read_buffer;

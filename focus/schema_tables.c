@@ -485,10 +485,65 @@ static const focus_column reservation_transactions_mca[] = {
     NS("Term"),
 };
 
+/* Legacy actual/amortized cost details: the hub's actualcost_c360-2025-04 mapping (the same
+ * columns for AmortizedCost and Usage), dates MM/dd/yyyy as legacy cost CSVs write them. */
+static const focus_column cost_details[] = {
+    RS("BillingAccountId"),
+    NS("BillingAccountName"),
+    RT("BillingPeriodStartDate"),
+    RT("BillingPeriodEndDate"),
+    NS("BillingProfileId"),
+    NS("BillingProfileName"),
+    NS("AccountOwnerId"),
+    NS("AccountName"),
+    NS("SubscriptionId"),
+    NS("SubscriptionName"),
+    RT("Date"),
+    NS("Product"),
+    NS("PartNumber"),
+    NS("MeterId"),
+    NS("ServiceFamily"),
+    NS("MeterCategory"),
+    NS("MeterSubCategory"),
+    NS("MeterRegion"),
+    NS("MeterName"),
+    ND("Quantity"),
+    ND("EffectivePrice"),
+    RD("Cost"),
+    ND("UnitPrice"),
+    RS("BillingCurrency"),
+    NS("ResourceLocation"),
+    NS("AvailabilityZone"),
+    NS("ConsumedService"),
+    NS("ResourceId"),
+    NS("ResourceName"),
+    NS("ServiceInfo1"),
+    NS("ServiceInfo2"),
+    NS("AdditionalInfo"),
+    NS("Tags"),
+    NS("InvoiceSectionId"),
+    NS("InvoiceSection"),
+    NS("CostCenter"),
+    NS("UnitOfMeasure"),
+    NS("ResourceGroup"),
+    NS("ReservationId"),
+    NS("ReservationName"),
+    NS("ProductOrderId"),
+    NS("ProductOrderName"),
+    NS("OfferId"),
+    NB("IsAzureCreditEligible"),
+    NS("Term"),
+    NS("PublisherName"),
+    NS("PlanName"),
+    RS("ChargeType"),
+    NS("Frequency"),
+    NS("PublisherType"),
+};
+
 #define TABLE(t) sizeof(t) / sizeof((t)[0]), t
 
 const focus_schema focus_schemas[] = {
-    {FOCUS_DATASET_FOCUS_COST, "FocusCost", "1.0-preview", NULL, FOCUS_DATES_ISO_MINUTES,
+    {FOCUS_DATASET_FOCUS_COST, "FocusCost", "1.0-preview(v1)", NULL, FOCUS_DATES_ISO_MINUTES,
      TABLE(focus_cost_1_0_preview)},
     {FOCUS_DATASET_FOCUS_COST, "FocusCost", "1.0", NULL, FOCUS_DATES_ISO_MINUTES,
      TABLE(focus_cost_1_0)},
@@ -510,6 +565,11 @@ const focus_schema focus_schemas[] = {
      FOCUS_DATES_ISO_SECONDS, TABLE(reservation_transactions_ea)},
     {FOCUS_DATASET_RESERVATION_TRANSACTIONS, "ReservationTransactions", "2023-05-01", "MCA",
      FOCUS_DATES_ISO_SECONDS, TABLE(reservation_transactions_mca)},
+    {FOCUS_DATASET_COST_DETAILS, "ActualCost", "2023-05-01", NULL, FOCUS_DATES_US,
+     TABLE(cost_details)},
+    {FOCUS_DATASET_COST_DETAILS, "AmortizedCost", "2023-05-01", NULL, FOCUS_DATES_US,
+     TABLE(cost_details)},
+    {FOCUS_DATASET_COST_DETAILS, "Usage", "2023-05-01", NULL, FOCUS_DATES_US, TABLE(cost_details)},
 };
 
 const size_t focus_schema_total = sizeof(focus_schemas) / sizeof(focus_schemas[0]);

@@ -56,6 +56,8 @@ static void reset(mock_server *server, mock_reply *reply)
     server->runs.outcome = strdup(server->config.runs.outcome);
     server->token_lifetime_s = server->config.token_lifetime_s;
     server->clock_offset = 0;
+    json_decref(server->factories);
+    server->factories = json_deep_copy(server->config.data_factories);
     json_decref(server->pipeline_runs);
     server->pipeline_runs = NULL;
     mock_reply_json(reply, 200, json_pack("{s:s}", "status", "reset"));

@@ -65,16 +65,12 @@ const char *mock_route_of(const mock_request *request)
             return "entra.jwks";
         return "entra.other";
     }
-    if (strcasestr(path, "/providers/Microsoft.DataFactory/factories/") != NULL) {
-        if (strcmp(request->method, "POST") == 0 && ends_with(path, "/createRun"))
-            return "datafactory.createRun";
-        if (strcmp(request->method, "GET") == 0 && strcasestr(path, "/pipelineruns/") != NULL)
-            return "datafactory.getRun";
-        return "datafactory.unknown";
-    }
     const char *cost = strcasestr(path, COST_PROVIDER);
     if (cost != NULL)
         return exports_route(request->method, cost + strlen(COST_PROVIDER));
+    const char *factory = mock_datafactory_route(request->method, path);
+    if (factory != NULL)
+        return factory;
     if (strcasecmp(path, "/subscriptions") == 0 || strcasecmp(path, "/subscriptions/") == 0)
         return "subscriptions.list";
     if (strncasecmp(path, "/subscriptions/", 15) == 0 && strchr(path + 15, '/') == NULL)
@@ -236,7 +232,8 @@ void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *rep
         return;
     }
     if (strncmp(request->route, "datafactory.", 12) == 0) {
-        mock_datafactory_handle(server, request, reply, caller);
+        if (mock_throttle_check(server, request, NULL, caller->client_id, tenant, false, reply))
+            mock_datafactory_handle(server, request, reply, caller);
         return;
     }
     const char *cost = strcasestr(request->path, COST_PROVIDER);

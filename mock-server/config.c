@@ -326,11 +326,12 @@ mock_status mock_config_load(const char *path, mock_config *out, mock_error *err
 
 static bool parse_root(mock_config *config, json_t *root, mock_error *error)
 {
-    if (!mock_json_known_keys(root, "top level",
-                              "tenants principals role_assignments billing_accounts "
-                              "management_groups subscriptions storage_accounts token_lifetime_s "
-                              "identity_header msi_secret runs throttling faults seed",
-                              error))
+    if (!mock_json_known_keys(
+            root, "top level",
+            "tenants principals role_assignments billing_accounts "
+            "management_groups subscriptions storage_accounts token_lifetime_s "
+            "identity_header msi_secret runs throttling faults data_factories seed",
+            error))
         return false;
     json_t *tenants = json_object_get(root, "tenants");
     if (!json_is_array(tenants) || json_array_size(tenants) == 0) {
@@ -385,6 +386,8 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
         free(owner_id);
         free(tenant);
     }
+    if (!mock_datafactory_parse(config, root, error))
+        return false;
     json_t *roles = json_object_get(root, "role_assignments");
     config->roles = calloc(json_array_size(roles) + 1, sizeof *config->roles);
     json_array_foreach(roles, i, item)
@@ -501,6 +504,7 @@ void mock_config_dispose(mock_config *config)
     free(config->msi_secret);
     free(config->runs.outcome);
     json_decref(config->faults);
+    json_decref(config->data_factories);
     memset(config, 0, sizeof *config);
 }
 

@@ -37,12 +37,15 @@ static void test_schema_lookup(void **state)
     assert_int_equal(schema("FocusCost", "1.0r2", NULL)->column_count, 96);
     assert_int_equal(schema("focuscost", "1.0", NULL)->column_count, 96);
     assert_int_equal(schema("FocusCost", "1.0-preview", NULL)->column_count, 94);
+    assert_string_equal(schema("FocusCost", "1.0-preview(v1)", NULL)->version, "1.0-preview(v1)");
     assert_int_equal(schema("FocusCost", "1.2-preview", NULL)->column_count, 105);
     assert_int_equal(schema("PriceSheet", "2023-05-01", "EA")->column_count, 23);
     assert_int_equal(schema("PriceSheet", "2023-05-01", "mca")->column_count, 25);
     assert_int_equal(schema("ReservationDetails", "2023-03-01", "MCA")->column_count, 11);
     assert_int_equal(schema("ReservationTransactions", "2023-05-01", "MCA")->column_count, 20);
     assert_int_equal(schema("ReservationTransactions", "2023-05-01", NULL)->column_count, 23);
+    assert_int_equal(schema("ActualCost", "2023-05-01", NULL)->column_count, 50);
+    assert_int_equal(schema("Usage", "2023-05-01", NULL)->dataset, FOCUS_DATASET_COST_DETAILS);
     assert_int_equal(schema("FocusCost", "1.0", NULL)->dates, FOCUS_DATES_ISO_MINUTES);
     assert_int_equal(schema("FocusCost", "1.0r2", NULL)->dates, FOCUS_DATES_ISO_SECONDS);
 

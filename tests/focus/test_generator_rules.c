@@ -256,9 +256,76 @@ static void test_other_datasets_fill_required(void **state)
             }
         }
         /* Realistic files are mostly filled in (FOCUS has many partner-only columns). */
-        assert_true(filled * 100 / cells >= (s->dataset == FOCUS_DATASET_FOCUS_COST ? 55 : 85));
+        bool cost =
+            s->dataset == FOCUS_DATASET_FOCUS_COST || s->dataset == FOCUS_DATASET_COST_DETAILS;
+        assert_true(filled * 100 / cells >= (cost ? 55 : 85));
         focus_generator_free(g);
     }
+}
+
+/* Legacy actual/amortized cost: same rows, Cost is the billed cost in ActualCost and the
+ * amortized (effective) cost in AmortizedCost; negative only for refunds and adjustments. */
+static void test_legacy_cost_rules(void **state)
+{
+    (void)state;
+    const char *datasets[] = {"ActualCost", "AmortizedCost"};
+    double totals[2] = {0, 0};
+    for (int d = 0; d < 2; d++) {
+        const focus_schema *s = NULL;
+        assert_int_equal(focus_schema_find(datasets[d], "2023-05-01", NULL, &s, NULL), FOCUS_OK);
+        assert_int_equal(s->column_count, 50);
+        assert_int_equal(s->dates, FOCUS_DATES_US);
+        focus_generator_options options = focus_generator_options_default();
+        options.scope = scopes[0];
+        options.schema = s;
+        options.year = 2024;
+        options.month = 2;
+        options.rows = 4000;
+        focus_generator *g = NULL;
+        assert_int_equal(focus_generator_new(&options, &g, NULL), FOCUS_OK);
+        int cost = col(s, "Cost"), date = col(s, "Date"), type = col(s, "ChargeType");
+        int start = col(s, "BillingPeriodStartDate"), end = col(s, "BillingPeriodEndDate");
+        const focus_value *row;
+        while (focus_generator_next(g, &row, NULL) == FOCUS_OK && row) {
+            assert_true(row[date].integer >= row[start].integer &&
+                        row[date].integer <= row[end].integer);
+            if (row[cost].number < 0)
+                assert_true(text_is(row, type, "Refund") || text_is(row, type, "Adjustment"));
+            totals[d] += row[cost].number;
+        }
+        focus_generator_free(g);
+    }
+    /* Same month, same rows: amortizing moves purchases onto usage, so totals differ. */
+    assert_true(totals[0] != totals[1]);
+    assert_true(totals[0] > 0 && totals[1] > 0);
+}
+
+/* Month to date: rows stop at through_day, the billing period is still the whole month. */
+static void test_month_to_date(void **state)
+{
+    (void)state;
+    const focus_schema *s = NULL;
+    assert_int_equal(focus_schema_find("FocusCost", "1.0r2", NULL, &s, NULL), FOCUS_OK);
+    focus_generator_options options = focus_generator_options_default();
+    options.scope = scopes[2];
+    options.schema = s;
+    options.year = 2025;
+    options.month = 4;
+    options.rows = 3000;
+    options.through_day = 10;
+    focus_generator *g = NULL;
+    assert_int_equal(focus_generator_new(&options, &g, NULL), FOCUS_OK);
+    int end = col(s, "ChargePeriodEnd"), bp_end = col(s, "BillingPeriodEnd");
+    int64_t limit = focus_datetime_from_civil(2025, 4, 11, 0, 0, 0);
+    int64_t last = 0;
+    const focus_value *row;
+    while (focus_generator_next(g, &row, NULL) == FOCUS_OK && row) {
+        assert_true(row[end].integer <= limit);
+        assert_int_equal(row[bp_end].integer, focus_datetime_from_civil(2025, 5, 1, 0, 0, 0));
+        last = row[end].integer > last ? row[end].integer : last;
+    }
+    assert_int_equal(last, limit); /* the last day with data is day 10 */
+    focus_generator_free(g);
 }
 
 int main(void)
@@ -267,6 +334,8 @@ int main(void)
         cmocka_unit_test(test_focus_rules_every_version),
         cmocka_unit_test(test_reservation_details_hours),
         cmocka_unit_test(test_other_datasets_fill_required),
+        cmocka_unit_test(test_legacy_cost_rules),
+        cmocka_unit_test(test_month_to_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

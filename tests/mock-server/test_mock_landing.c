@@ -228,9 +228,18 @@ static void test_parquet_run_lands_parquet(void **state)
 static void test_unlandable_run_fails_with_a_reason(void **state)
 {
     (void)state;
-    /* The mock has no synthetic rows for this dataset version: the run says why it failed
-     * instead of claiming Completed without files. */
+    /* The mock has no synthetic rows for this dataset version (focus/ generates ActualCost
+     * 2023-05-01 only): the run says why it failed instead of claiming Completed without
+     * files. */
     char *body = export_body("ActualCost", NULL);
+    const char *daily = "\"granularity\":\"Daily\"}";
+    char *at = strstr(body, daily);
+    assert_non_null(at);
+    char rest[2048];
+    snprintf(rest, sizeof rest, "%s", at + strlen(daily));
+    snprintf(at, 4096 - (size_t)(at - body),
+             "\"granularity\":\"Daily\",\"configuration\":{\"dataVersion\":\"2019-10-01\"}}%s",
+             rest);
     char path[512];
     snprintf(path, sizeof path, EXPORTS "/legacy?api-version=2025-03-01");
     http_result r;

@@ -1,0 +1,477 @@
+/* A month's evaluation: rows stream through once; each goes to the first spend scope (priority
+ * order) whose segment for the month takes it, or stays unscoped with its sub-account. Only
+ * the groups are kept, so memory follows their number, not the number of rows. */
+#include "spend/spend_int.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Column names per spend_column, first present wins (FOCUS 1.0+ names before 1.0-preview). */
+static const char *const column_names[SPEND_COL_COUNT][3] = {
+    [SPEND_COL_TAGS] = {"Tags"},
+    [SPEND_COL_SERVICE_NAME] = {"ServiceName"},
+    [SPEND_COL_SERVICE_CATEGORY] = {"ServiceCategory"},
+    [SPEND_COL_REGION] = {"RegionId", "Region"},
+    [SPEND_COL_SUB_ACCOUNT_ID] = {"SubAccountId"},
+    [SPEND_COL_RESOURCE_ID] = {"ResourceId"},
+    [SPEND_COL_RESOURCE_NAME] = {"ResourceName"},
+    [SPEND_COL_CHARGE_CATEGORY] = {"ChargeCategory"},
+    [SPEND_COL_CHARGE_TYPE] = {"ChargeSubcategory", "ChargeClass"},
+    [SPEND_COL_CHARGE_DESCRIPTION] = {"ChargeDescription"},
+    [SPEND_COL_USAGE_TYPE] = {"x_SkuMeterName", "UsageType"},
+    [SPEND_COL_SKU] = {"SkuId"},
+    [SPEND_COL_BILLED_COST] = {"BilledCost"},
+    [SPEND_COL_EFFECTIVE_COST] = {"EffectiveCost"},
+    [SPEND_COL_LIST_COST] = {"ListCost"},
+    [SPEND_COL_BILLING_CURRENCY] = {"BillingCurrency"},
+    [SPEND_COL_CHARGE_PERIOD_START] = {"ChargePeriodStart"},
+};
+
+typedef struct group {
+    int scope;    /* -1 = unscoped */
+    char *key[4]; /* sub-account, service category, charge category, currency ("" = null) */
+    size_t key_length[4];
+    bool null[4];
+    uint64_t hash;
+    long double billed, effective, list;
+    uint64_t rows;
+} group;
+
+typedef struct long_totals {
+    long double billed, effective, list;
+    uint64_t rows;
+} long_totals;
+
+struct spend_evaluator {
+    const spend_definitions *definitions;
+    spend_month month;
+    const spend_segment **active; /* per scope: the segment in force this month, or NULL */
+    long column[SPEND_COL_COUNT]; /* index in the bound row, -1 when absent */
+    focus_type type[SPEND_COL_COUNT];
+    bool bound;
+    spend_row row;
+    group *groups; /* open addressing; scope == INT32_MIN marks a free slot */
+    size_t group_count, group_capacity;
+    long_totals total;
+    size_t file_count;
+    int64_t month_start, month_end; /* µs since the epoch, [start, end) */
+    uint64_t rows_outside_month;
+};
+
+void spend_error_init(spend_error *error)
+{
+    memset(error, 0, sizeof *error);
+}
+
+static spend_status fail(spend_error *error, spend_status status, const char *file,
+                         const char *format, ...) __attribute__((format(printf, 4, 5)));
+static spend_status fail(spend_error *error, spend_status status, const char *file,
+                         const char *format, ...)
+{
+    if (error != NULL) {
+        error->status = status;
+        snprintf(error->file, sizeof error->file, "%s", file != NULL ? file : "");
+        va_list args;
+        va_start(args, format);
+        vsnprintf(error->message, sizeof error->message, format, args);
+        va_end(args);
+    }
+    return status;
+}
+
+#define FREE_SLOT (-2)
+
+spend_status spend_evaluator_new(const spend_definitions *definitions, spend_month month,
+                                 spend_evaluator **out, spend_error *error)
+{
+    *out = NULL;
+    if (definitions == NULL || month < 0 || month == SPEND_MONTH_OPEN)
+        return fail(error, SPEND_E_ARGUMENT, NULL, "an evaluator needs definitions and a month");
+    spend_evaluator *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    e->definitions = definitions;
+    e->month = month;
+    e->active = calloc(definitions->scope_count + 1, sizeof *e->active);
+    e->group_capacity = 256;
+    e->groups = calloc(e->group_capacity, sizeof *e->groups);
+    if (e->active == NULL || e->groups == NULL) {
+        spend_evaluator_free(e);
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < e->group_capacity; i++)
+        e->groups[i].scope = FREE_SLOT;
+    for (size_t i = 0; i < definitions->scope_count; i++) {
+        const spend_scope *scope = &definitions->scopes[i];
+        for (size_t j = 0; j < scope->segment_count; j++)
+            if (month >= scope->segments[j].from && month <= scope->segments[j].to)
+                e->active[i] = &scope->segments[j];
+    }
+    for (size_t i = 0; i < SPEND_COL_COUNT; i++)
+        e->column[i] = -1;
+    int year = month / 12, month_of_year = month % 12 + 1;
+    e->month_start = focus_datetime_from_civil(year, month_of_year, 1, 0, 0, 0);
+    e->month_end = month_of_year == 12
+                       ? focus_datetime_from_civil(year + 1, 1, 1, 0, 0, 0)
+                       : focus_datetime_from_civil(year, month_of_year + 1, 1, 0, 0, 0);
+    *out = e;
+    return SPEND_OK;
+}
+
+void spend_evaluator_free(spend_evaluator *e)
+{
+    if (e == NULL)
+        return;
+    for (size_t i = 0; e->groups != NULL && i < e->group_capacity; i++)
+        if (e->groups[i].scope != FREE_SLOT)
+            for (int k = 0; k < 4; k++)
+                free(e->groups[i].key[k]);
+    free(e->groups);
+    free(e->active);
+    spend_row_dispose(&e->row);
+    free(e);
+}
+
+spend_status spend_evaluator_bind(spend_evaluator *e, const focus_column *columns, size_t count,
+                                  spend_error *error)
+{
+    for (size_t c = 0; c < SPEND_COL_COUNT; c++) {
+        e->column[c] = -1;
+        for (size_t n = 0; n < 3 && column_names[c][n] != NULL && e->column[c] < 0; n++)
+            for (size_t i = 0; i < count; i++)
+                if (strcmp(columns[i].name, column_names[c][n]) == 0) {
+                    e->column[c] = (long)i;
+                    e->type[c] = columns[i].type;
+                    break;
+                }
+    }
+    static const spend_column required[] = {SPEND_COL_BILLED_COST, SPEND_COL_EFFECTIVE_COST};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (e->column[required[i]] < 0) {
+            e->bound = false;
+            return fail(error, SPEND_E_DATA, NULL,
+                        "the cost data has no %s column: not FOCUS cost details",
+                        column_names[required[i]][0]);
+        }
+    e->bound = true;
+    return SPEND_OK;
+}
+
+static double cost_of(const spend_evaluator *e, spend_column c, const focus_value *row)
+{
+    if (e->column[c] < 0)
+        return 0;
+    const focus_value *v = &row[e->column[c]];
+    if (v->is_null)
+        return 0;
+    switch (e->type[c]) {
+    case FOCUS_TYPE_DECIMAL:
+        return v->number;
+    case FOCUS_TYPE_INTEGER:
+        return (double)v->integer;
+    case FOCUS_TYPE_STRING: { /* CSV read without a schema */
+        char buffer[64];
+        size_t n = v->length < sizeof buffer - 1 ? v->length : sizeof buffer - 1;
+        memcpy(buffer, v->text, n);
+        buffer[n] = '\0';
+        return strtod(buffer, NULL);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Word-at-a-time mixing: every row hashes its group key (~70 bytes). */
+static uint64_t hash_bytes(uint64_t hash, const void *data, size_t length)
+{
+    const unsigned char *p = data;
+    while (length >= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        hash = (hash ^ word) * UINT64_C(0x9E3779B97F4A7C15);
+        hash ^= hash >> 29;
+        p += 8;
+        length -= 8;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, p, length);
+    hash = (hash ^ tail ^ ((uint64_t)length << 56)) * UINT64_C(0xbf58476d1ce4e5b9);
+    return hash ^ (hash >> 31);
+}
+
+static bool grow(spend_evaluator *e)
+{
+    size_t capacity = e->group_capacity * 2;
+    group *table = calloc(capacity, sizeof *table);
+    if (table == NULL)
+        return false;
+    for (size_t i = 0; i < capacity; i++)
+        table[i].scope = FREE_SLOT;
+    for (size_t i = 0; i < e->group_capacity; i++) {
+        if (e->groups[i].scope == FREE_SLOT)
+            continue;
+        size_t slot = e->groups[i].hash & (capacity - 1);
+        while (table[slot].scope != FREE_SLOT)
+            slot = (slot + 1) & (capacity - 1);
+        table[slot] = e->groups[i];
+    }
+    free(e->groups);
+    e->groups = table;
+    e->group_capacity = capacity;
+    return true;
+}
+
+static bool key_equal(const group *g, int scope, const focus_value *keys[4])
+{
+    if (g->scope != scope)
+        return false;
+    for (int k = 0; k < 4; k++) {
+        bool null = keys[k]->is_null;
+        if (g->null[k] != null)
+            return false;
+        if (!null && (g->key_length[k] != keys[k]->length ||
+                      memcmp(g->key[k], keys[k]->text, keys[k]->length) != 0))
+            return false;
+    }
+    return true;
+}
+
+static group *find_group(spend_evaluator *e, int scope, spend_error *error)
+{
+    static const spend_column key_columns[4] = {
+        SPEND_COL_SUB_ACCOUNT_ID, SPEND_COL_SERVICE_CATEGORY, SPEND_COL_CHARGE_CATEGORY,
+        SPEND_COL_BILLING_CURRENCY};
+    const focus_value *keys[4];
+    uint64_t hash = (uint64_t)(scope + 2) * UINT64_C(0xff51afd7ed558ccd);
+    for (int k = 0; k < 4; k++) {
+        keys[k] = &e->row.cells[key_columns[k]];
+        /* Null and "" differ: the length word for null is one no string has. */
+        hash = keys[k]->is_null ? hash_bytes(hash ^ UINT64_C(0x5bd1e995), "", 0)
+                                : hash_bytes(hash, keys[k]->text, keys[k]->length);
+    }
+    size_t slot = hash & (e->group_capacity - 1);
+    while (e->groups[slot].scope != FREE_SLOT) {
+        group *g = &e->groups[slot];
+        if (g->hash == hash && key_equal(g, scope, keys))
+            return g;
+        slot = (slot + 1) & (e->group_capacity - 1);
+    }
+    if ((e->group_count + 1) * 10 > e->group_capacity * 7) {
+        if (!grow(e)) {
+            fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+            return NULL;
+        }
+        return find_group(e, scope, error);
+    }
+    group *g = &e->groups[slot];
+    memset(g, 0, sizeof *g);
+    for (int k = 0; k < 4; k++) {
+        g->null[k] = keys[k]->is_null;
+        g->key[k] = g->null[k] ? strdup("") : strndup(keys[k]->text, keys[k]->length);
+        g->key_length[k] = g->null[k] ? 0 : keys[k]->length;
+        if (g->key[k] == NULL) {
+            for (int j = 0; j < k; j++)
+                free(g->key[j]);
+            g->scope = FREE_SLOT;
+            fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+            return NULL;
+        }
+    }
+    g->scope = scope;
+    g->hash = hash;
+    e->group_count++;
+    return g;
+}
+
+spend_status spend_evaluator_add_row(spend_evaluator *e, const focus_value *row, spend_error *error)
+{
+    if (!e->bound)
+        return fail(error, SPEND_E_ARGUMENT, NULL, "rows added before their columns were bound");
+    static const focus_value null_value = {.is_null = true};
+    for (int c = 0; c < SPEND_COL_COUNT; c++) {
+        const focus_value *v = e->column[c] >= 0 ? &row[e->column[c]] : &null_value;
+        bool text = e->type[c] == FOCUS_TYPE_STRING && v->text != NULL;
+        e->row.cells[c] = text || v->is_null ? *v : null_value;
+    }
+    e->row.tags_parsed = false;
+    long period = e->column[SPEND_COL_CHARGE_PERIOD_START];
+    if (period >= 0 && e->type[SPEND_COL_CHARGE_PERIOD_START] == FOCUS_TYPE_DATETIME &&
+        !row[period].is_null &&
+        (row[period].integer < e->month_start || row[period].integer >= e->month_end))
+        e->rows_outside_month++;
+    double billed = cost_of(e, SPEND_COL_BILLED_COST, row);
+    double effective = cost_of(e, SPEND_COL_EFFECTIVE_COST, row);
+    double list = cost_of(e, SPEND_COL_LIST_COST, row);
+    e->total.billed += billed;
+    e->total.effective += effective;
+    e->total.list += list;
+    e->total.rows++;
+    int scope = -1;
+    for (size_t i = 0; i < e->definitions->scope_count; i++) {
+        const spend_segment *s = e->active[i];
+        if (s != NULL && spend_segment_takes_account(s, &e->row) &&
+            spend_segment_matches(s, &e->row)) {
+            scope = (int)i;
+            break;
+        }
+    }
+    group *g = find_group(e, scope, error);
+    if (g == NULL)
+        return SPEND_E_NOMEM;
+    g->billed += billed;
+    g->effective += effective;
+    g->list += list;
+    g->rows++;
+    return SPEND_OK;
+}
+
+spend_status spend_evaluator_add_file(spend_evaluator *e, const char *path, spend_error *error)
+{
+    focus_error ferror;
+    focus_error_init(&ferror);
+    focus_reader *reader = NULL;
+    if (focus_reader_open(path, NULL, &reader, &ferror) != FOCUS_OK)
+        return fail(error, SPEND_E_DATA, path, "%s", ferror.message);
+    size_t count = 0;
+    const focus_column *columns = focus_reader_columns(reader, &count);
+    spend_status status = spend_evaluator_bind(e, columns, count, error);
+    if (status != SPEND_OK && error != NULL)
+        snprintf(error->file, sizeof error->file, "%s", path);
+    /* Decode only the columns attribution reads: a FOCUS file has ~100, this needs ~16. */
+    const char *wanted[SPEND_COL_COUNT];
+    size_t wanted_count = 0;
+    for (size_t c = 0; status == SPEND_OK && c < SPEND_COL_COUNT; c++)
+        if (e->column[c] >= 0)
+            wanted[wanted_count++] = columns[e->column[c]].name;
+    if (status == SPEND_OK &&
+        focus_reader_select_columns(reader, wanted, wanted_count, &ferror) != FOCUS_OK)
+        status = fail(error, SPEND_E_DATA, path, "%s", ferror.message);
+    while (status == SPEND_OK) {
+        const focus_value *row = NULL;
+        if (focus_reader_next(reader, &row, &ferror) != FOCUS_OK) {
+            status = fail(error, SPEND_E_DATA, path, "%s", ferror.message);
+            break;
+        }
+        if (row == NULL)
+            break;
+        status = spend_evaluator_add_row(e, row, error);
+    }
+    focus_reader_free(reader);
+    e->bound = false;
+    if (status == SPEND_OK)
+        e->file_count++;
+    return status;
+}
+
+static int compare_rows(const void *a, const void *b)
+{
+    const spend_summary_row *x = a, *y = b;
+    /* Spend scopes in priority order, unscoped (priority 0) last. */
+    int px = x->priority == 0 ? 0x7fffffff : x->priority;
+    int py = y->priority == 0 ? 0x7fffffff : y->priority;
+    if (px != py)
+        return px < py ? -1 : 1;
+    const char *kx[] = {x->sub_account_id, x->service_category, x->charge_category,
+                        x->billing_currency};
+    const char *ky[] = {y->sub_account_id, y->service_category, y->charge_category,
+                        y->billing_currency};
+    for (int k = 0; k < 4; k++) {
+        int c = strcmp(kx[k] ? kx[k] : "", ky[k] ? ky[k] : "");
+        if (c != 0)
+            return c;
+    }
+    return 0;
+}
+
+spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spend_error *error)
+{
+    *out = NULL;
+    spend_summary *s = calloc(1, sizeof *s);
+    if (s == NULL ||
+        (e->group_count > 0 && (s->rows = calloc(e->group_count, sizeof *s->rows)) == NULL)) {
+        free(s);
+        spend_evaluator_free(e);
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    }
+    s->month = e->month;
+    s->file_count = e->file_count;
+    s->rows_outside_month = e->rows_outside_month;
+    long_totals scoped = {0}, unscoped = {0};
+    bool out_of_memory = false;
+    for (size_t i = 0; i < e->group_capacity; i++) {
+        group *g = &e->groups[i];
+        if (g->scope == FREE_SLOT)
+            continue;
+        spend_summary_row *r = &s->rows[s->row_count++];
+        r->spend_scope = g->scope >= 0 ? strdup(e->definitions->scopes[g->scope].name) : NULL;
+        if (g->scope >= 0 && r->spend_scope == NULL)
+            out_of_memory = true;
+        r->priority = g->scope + 1;
+        const char **keys[4] = {&r->sub_account_id, &r->service_category, &r->charge_category,
+                                &r->billing_currency};
+        for (int k = 0; k < 4; k++) {
+            *keys[k] = g->null[k] ? NULL : g->key[k];
+            if (g->null[k])
+                free(g->key[k]);
+            g->key[k] = NULL;
+        }
+        r->billed_cost = (double)g->billed;
+        r->effective_cost = (double)g->effective;
+        r->list_cost = (double)g->list;
+        r->row_count = g->rows;
+        long_totals *t = g->scope >= 0 ? &scoped : &unscoped;
+        t->billed += g->billed;
+        t->effective += g->effective;
+        t->list += g->list;
+        t->rows += g->rows;
+        g->scope = FREE_SLOT;
+    }
+    if (s->row_count > 0)
+        qsort(s->rows, s->row_count, sizeof *s->rows, compare_rows);
+    s->month_total = (spend_totals){(double)e->total.billed, (double)e->total.effective,
+                                    (double)e->total.list, e->total.rows};
+    s->scoped = (spend_totals){(double)scoped.billed, (double)scoped.effective, (double)scoped.list,
+                               scoped.rows};
+    s->unscoped = (spend_totals){(double)unscoped.billed, (double)unscoped.effective,
+                                 (double)unscoped.list, unscoped.rows};
+    spend_evaluator_free(e);
+    if (out_of_memory) {
+        spend_summary_free(s);
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    }
+    *out = s;
+    return SPEND_OK;
+}
+
+static bool same_to_the_cent(double total, double part_a, double part_b)
+{
+    return fabs(total - (part_a + part_b)) < 0.005;
+}
+
+bool spend_summary_reconciles(const spend_summary *s)
+{
+    const spend_totals *t = &s->month_total, *a = &s->scoped, *b = &s->unscoped;
+    return t->row_count == a->row_count + b->row_count &&
+           same_to_the_cent(t->billed_cost, a->billed_cost, b->billed_cost) &&
+           same_to_the_cent(t->effective_cost, a->effective_cost, b->effective_cost) &&
+           same_to_the_cent(t->list_cost, a->list_cost, b->list_cost);
+}
+
+void spend_summary_free(spend_summary *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->row_count; i++) {
+        spend_summary_row *r = &s->rows[i];
+        free((char *)r->spend_scope);
+        free((char *)r->sub_account_id);
+        free((char *)r->service_category);
+        free((char *)r->charge_category);
+        free((char *)r->billing_currency);
+    }
+    free(s->rows);
+    free(s);
+}
