@@ -808,8 +808,11 @@ static void test_data_factory_handoff(void **state)
     (void)state;
     state_number = 9;
     run_result r = ingest("--handoff", "adf", NULL, NULL);
-    assert_int_equal(r.code, 2); /* no --data-factory */
-    assert_non_null(strstr(r.err, "--data-factory"));
+    assert_int_equal(r.code, 1); /* no factory given, and no hub name to find it by */
+    assert_non_null(strstr(r.err, "--data-factory-id"));
+    run_result_dispose(&r);
+    r = ingest("--handoff", "dfs", NULL, NULL);
+    assert_int_equal(r.code, 2);
     run_result_dispose(&r);
     put_manifest(land(SCOPE_H, "h", "run-h-1", "2024-02-01T00:00:00Z", true, 10, 0));
     char *binary = test_build_path("agent/hubagent");
@@ -827,9 +830,9 @@ static void test_data_factory_handoff(void **state)
                    "AZURE_CLIENT_ID=" T_SP,
                    "AZURE_CLIENT_SECRET=" T_SP_SECRET,
                    "HUBAGENT_POLL_INTERVAL=1",
+                   "HUBAGENT_DATA_FACTORY_ID=" FACTORY,
                    NULL};
-    char *argv[] = {binary, "ingest",         "--scope", SCOPE_H, "--handoff",
-                    "adf",  "--data-factory", FACTORY,   NULL};
+    char *argv[] = {binary, "ingest", "--scope", SCOPE_H, "--handoff", "adf", NULL};
     char *out = NULL, *err = NULL;
     int code = test_run_command(argv, env, NULL, &out, &err);
     free(binary);
