@@ -4,7 +4,7 @@
  * one retry after 30 s -> 3 s, never waits for completion) and the PowerShell command's
  * (a fixed 60 s -> 6 s wait on every 429). Prints one JSON line: wall time / the
  * throttle-bound minimum, calls, 429s and months lost for each.
- * Usage: bench_backfill [SCOPES]   (from the build tree, with HUBAGENT_BINARY_DIR and
+ * Usage: bench_backfill [SCOPES] [--only-hubagent]   (from the build tree, with HUBAGENT_BINARY_DIR and
  * HUBAGENT_SOURCE_DIR set as for the tests). */
 #include "../tests/mock-server/mock_client.h"
 #include "mock_fixture.h"
@@ -306,18 +306,21 @@ int main(int argc, char **argv)
     ours.seconds = now_s() - start;
     measure(&ours);
 
+    bool only_ours = argc > 2 && strcmp(argv[2], "--only-hubagent") == 0;
     char *token = mock_token(&mock, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
-    prepare("hub.db");
-    start = now_s();
-    hub_strategy(token);
-    hub.seconds = now_s() - start;
-    measure(&hub);
+    if (!only_ours) {
+        prepare("hub.db");
+        start = now_s();
+        hub_strategy(token);
+        hub.seconds = now_s() - start;
+        measure(&hub);
 
-    prepare("ps.db");
-    start = now_s();
-    powershell_strategy(token);
-    ps.seconds = now_s() - start;
-    measure(&ps);
+        prepare("ps.db");
+        start = now_s();
+        powershell_strategy(token);
+        ps.seconds = now_s() - start;
+        measure(&ps);
+    }
     free(token);
 
     double bound = throttle_bound();
