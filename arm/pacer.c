@@ -29,6 +29,7 @@ arm_pacer_options arm_pacer_options_default(void)
 {
     arm_pacer_options o;
     o.cost_management = (arm_pacer_limits){10, 0.2};
+    o.cost_management_shared = (arm_pacer_limits){300, 1};
     o.arm_reads = (arm_pacer_limits){200, 20};
     o.arm_writes = (arm_pacer_limits){160, 8};
     o.default_limits = (arm_pacer_limits){50, 5};
@@ -41,9 +42,9 @@ arm_status arm_pacer_new(const arm_pacer_options *opts, arm_pacer **out, arm_err
     if (out == NULL)
         return arm_error_set(err, ARM_ERR_INVALID_ARGUMENT, "arm_pacer_new: out is NULL");
     arm_pacer_options o = opts != NULL ? *opts : arm_pacer_options_default();
-    const arm_pacer_limits *all[] = {&o.cost_management, &o.arm_reads, &o.arm_writes,
-                                     &o.default_limits};
-    for (size_t i = 0; i < 4; i++) {
+    const arm_pacer_limits *all[] = {&o.cost_management, &o.cost_management_shared, &o.arm_reads,
+                                     &o.arm_writes, &o.default_limits};
+    for (size_t i = 0; i < 5; i++) {
         if (!(all[i]->capacity >= 1) || !(all[i]->refill_per_s > 0))
             return arm_error_set(err, ARM_ERR_INVALID_ARGUMENT,
                                  "arm_pacer_new: limits need capacity >= 1 and refill > 0");
@@ -68,8 +69,18 @@ void arm_pacer_free(arm_pacer *pacer)
     free(pacer);
 }
 
+/* The bucket every Cost Management scope also draws on. */
+#define SHARED_KEY "costmanagement*shared"
+
+static bool is_cost_management(const char *key)
+{
+    return strncmp(key, "costmanagement:", 15) == 0;
+}
+
 static arm_pacer_limits limits_for(const arm_pacer *p, const char *key)
 {
+    if (strcmp(key, SHARED_KEY) == 0)
+        return p->opts.cost_management_shared;
     if (strncmp(key, "costmanagement:", 15) == 0)
         return p->opts.cost_management;
     if (strncmp(key, "arm-read:", 9) == 0)
@@ -112,6 +123,19 @@ static void refill(bucket *b, double now)
     }
 }
 
+/* Takes a token from one bucket (lock held); the wait it imposes. */
+static double take(bucket *b, double now)
+{
+    double wait = 0;
+    refill(b, now);
+    b->tokens -= 1;
+    if (b->tokens < 0)
+        wait = -b->tokens / b->limits.refill_per_s;
+    if (b->blocked_until - now > wait)
+        wait = b->blocked_until - now;
+    return wait;
+}
+
 double arm_pacer_reserve(arm_pacer *pacer, const char *key, double now)
 {
     if (pacer == NULL || key == NULL || key[0] == '\0')
@@ -119,16 +143,48 @@ double arm_pacer_reserve(arm_pacer *pacer, const char *key, double now)
     pthread_mutex_lock(&pacer->lock);
     double wait = 0;
     bucket *b = find(pacer, key, now);
-    if (b != NULL) {
-        refill(b, now);
-        b->tokens -= 1;
-        if (b->tokens < 0)
-            wait = -b->tokens / b->limits.refill_per_s;
-        if (b->blocked_until - now > wait)
-            wait = b->blocked_until - now;
+    if (b != NULL)
+        wait = take(b, now);
+    if (is_cost_management(key)) {
+        bucket *shared = find(pacer, SHARED_KEY, now);
+        double shared_wait = shared != NULL ? take(shared, now) : 0;
+        if (shared_wait > wait)
+            wait = shared_wait;
     }
     pthread_mutex_unlock(&pacer->lock);
     return wait;
+}
+
+/* Which bucket a Cost Management quota header speaks of: the scope's ("entity") or the one
+ * all scopes share ("clienttype", "client", "tenant"). */
+static bool names_shared_quota(const char *header)
+{
+    const char *cm = strcasestr(header, "microsoft.costmanagement-");
+    if (cm == NULL)
+        return false;
+    cm += strlen("microsoft.costmanagement-");
+    return strncasecmp(cm, "clienttype-", 11) == 0 || strncasecmp(cm, "client-", 7) == 0 ||
+           strncasecmp(cm, "tenant-", 7) == 0;
+}
+
+/* Lowers a bucket to what the service says is left, blocks it on a 429 (lock held). */
+static void learn(arm_pacer *pacer, bucket *b, double remaining, bool throttled, double after,
+                  double now)
+{
+    refill(b, now);
+    /* Trust the service when it sees less quota than we think (other clients share it). */
+    if (remaining >= 0 && remaining < b->tokens)
+        b->tokens = remaining;
+    if (remaining == 0 && b->blocked_until < now + 1 / b->limits.refill_per_s)
+        b->blocked_until = now + 1 / b->limits.refill_per_s;
+    if (throttled) {
+        if (after < 0)
+            after = pacer->opts.throttle_default_s;
+        if (b->tokens > 0)
+            b->tokens = 0;
+        if (now + after > b->blocked_until)
+            b->blocked_until = now + after;
+    }
 }
 
 /* Smallest number in a remaining-quota value: "249", "DefaultQuota:7",
@@ -157,32 +213,35 @@ void arm_pacer_observe(arm_pacer *pacer, const char *key, const arm_http_respons
 {
     if (pacer == NULL || key == NULL || key[0] == '\0' || response == NULL || response->status == 0)
         return;
+    bool cost = is_cost_management(key);
+    /* What the reply says of the scope's quota and, for Cost Management, of the shared one. */
+    double remaining = -1, shared_remaining = -1, shared_after = -1;
+    for (size_t i = 0; i < response->header_count; i++) {
+        const char *name = response->headers[i].name;
+        bool shared = cost && names_shared_quota(name);
+        if (strncasecmp(name, "x-ms-ratelimit-remaining-", 25) == 0) {
+            double v = smallest_number(response->headers[i].value);
+            double *slot = shared ? &shared_remaining : &remaining;
+            if (v >= 0 && (*slot < 0 || v < *slot))
+                *slot = v;
+        } else if (shared && strcasestr(name, "-retry-after") != NULL) {
+            double v = strtod(response->headers[i].value, NULL);
+            if (v > shared_after)
+                shared_after = v;
+        }
+    }
+    bool throttled = response->status == 429;
+    /* A 429 the shared quota caused blocks every scope; otherwise only this one. */
+    bool shared_throttled = throttled && shared_after >= 0;
     pthread_mutex_lock(&pacer->lock);
     bucket *b = find(pacer, key, now);
-    if (b != NULL) {
-        refill(b, now);
-        double remaining = -1;
-        for (size_t i = 0; i < response->header_count; i++) {
-            if (strncasecmp(response->headers[i].name, "x-ms-ratelimit-remaining-", 25) != 0)
-                continue;
-            double v = smallest_number(response->headers[i].value);
-            if (v >= 0 && (remaining < 0 || v < remaining))
-                remaining = v;
-        }
-        /* Trust the service when it sees less quota than we think (other clients share it). */
-        if (remaining >= 0 && remaining < b->tokens)
-            b->tokens = remaining;
-        if (remaining == 0 && b->blocked_until < now + 1 / b->limits.refill_per_s)
-            b->blocked_until = now + 1 / b->limits.refill_per_s;
-        if (response->status == 429) {
-            double after = arm_http_retry_after(response, now);
-            if (after < 0)
-                after = pacer->opts.throttle_default_s;
-            if (b->tokens > 0)
-                b->tokens = 0;
-            if (now + after > b->blocked_until)
-                b->blocked_until = now + after;
-        }
+    if (b != NULL)
+        learn(pacer, b, remaining, throttled && !shared_throttled,
+              arm_http_retry_after(response, now), now);
+    if (cost && (shared_remaining >= 0 || shared_throttled)) {
+        bucket *shared = find(pacer, SHARED_KEY, now);
+        if (shared != NULL)
+            learn(pacer, shared, shared_remaining, shared_throttled, shared_after, now);
     }
     pthread_mutex_unlock(&pacer->lock);
 }

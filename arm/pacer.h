@@ -14,12 +14,18 @@ typedef struct arm_pacer_limits {
 } arm_pacer_limits;
 
 /* Buckets are keyed by strings whose prefix picks the limits:
- *   "costmanagement:<scope>"   Cost Management calls at one scope (exports, runs)
+ *   "costmanagement:<scope>"   Cost Management calls at one scope (exports, runs); each also
+ *                              draws on the one bucket shared by all scopes
  *   "arm-read:<subscription>"  ARM reads, per subscription ("tenant" when none)
  *   "arm-write:<subscription>" ARM writes and deletes
  * Any other key uses default_limits. */
 typedef struct arm_pacer_options {
     arm_pacer_limits cost_management; /* default 10 burst, 0.2/s (12 per minute) */
+    /* One bucket all Cost Management calls of this client share, whatever their scope: the
+     * service also counts per client and per tenant. Learned from the
+     * x-ms-ratelimit-remaining-microsoft.costmanagement-{clienttype,client,tenant}-requests
+     * headers and blocked by their -retry-after ones. Default 300 burst, 1/s. */
+    arm_pacer_limits cost_management_shared;
     arm_pacer_limits arm_reads;       /* default 200 burst, 20/s (ARM: 250, 25/s) */
     arm_pacer_limits arm_writes;      /* default 160 burst, 8/s (ARM: 200, 10/s) */
     arm_pacer_limits default_limits;  /* default 50 burst, 5/s */

@@ -174,10 +174,33 @@ static void test_pacer_blocks_after_429(void **state)
     arm_http_response_dispose(&r);
     assert_near(arm_pacer_reserve(p, k, 1000), 30);
     assert_near(arm_pacer_reserve(p, k, 1010), 20);
-    r = reply(429, NULL, NULL); /* no header: the default 60 s */
-    arm_pacer_observe(p, "costmanagement:/t", &r, 0);
+    /* The tenant's quota is every scope's: another scope waits as long. */
+    assert_near(arm_pacer_reserve(p, "costmanagement:/u", 1010), 20);
+    r = reply(429, NULL, NULL); /* no header: the default 60 s, for this scope only */
+    arm_pacer_observe(p, "costmanagement:/t", &r, 2000);
     arm_http_response_dispose(&r);
-    assert_near(arm_pacer_reserve(p, "costmanagement:/t", 0), 60);
+    assert_near(arm_pacer_reserve(p, "costmanagement:/t", 2000), 60);
+    assert_near(arm_pacer_reserve(p, "costmanagement:/v", 2000), 0);
+    arm_pacer_free(p);
+}
+
+/* Many scopes share one client quota: the remaining count the service gives for it spaces
+ * every scope's calls, not each scope's alone. */
+static void test_pacer_shared_quota(void **state)
+{
+    (void)state;
+    arm_pacer *p = new_pacer(100, 10);
+    arm_http_response r =
+        reply(200, "x-ms-ratelimit-remaining-microsoft.costmanagement-clienttype-requests",
+              "DefaultQuota:2");
+    arm_pacer_observe(p, "costmanagement:/a", &r, 0);
+    arm_http_response_dispose(&r);
+    /* Two calls left for the client, at 1 per second: the third scope waits. */
+    assert_near(arm_pacer_reserve(p, "costmanagement:/b", 0), 0);
+    assert_near(arm_pacer_reserve(p, "costmanagement:/c", 0), 0);
+    assert_near(arm_pacer_reserve(p, "costmanagement:/d", 0), 1);
+    /* The scope's own count is still its own. */
+    assert_near(arm_pacer_tokens(p, "costmanagement:/b", 0), 99);
     arm_pacer_free(p);
 }
 
@@ -241,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_pacer_bucket),
         cmocka_unit_test(test_pacer_learns_from_headers),
         cmocka_unit_test(test_pacer_blocks_after_429),
+        cmocka_unit_test(test_pacer_shared_quota),
         cmocka_unit_test(test_pacer_state_round_trip),
         cmocka_unit_test(test_pacer_keys),
     };
