@@ -29,7 +29,7 @@ arm_pacer_options arm_pacer_options_default(void)
 {
     arm_pacer_options o;
     o.cost_management = (arm_pacer_limits){10, 0.2};
-    o.cost_management_shared = (arm_pacer_limits){300, 1};
+    o.cost_management_shared = (arm_pacer_limits){1000, 50};
     o.arm_reads = (arm_pacer_limits){200, 20};
     o.arm_writes = (arm_pacer_limits){160, 8};
     o.default_limits = (arm_pacer_limits){50, 5};

@@ -24,7 +24,8 @@ typedef struct arm_pacer_options {
     /* One bucket all Cost Management calls of this client share, whatever their scope: the
      * service also counts per client and per tenant. Learned from the
      * x-ms-ratelimit-remaining-microsoft.costmanagement-{clienttype,client,tenant}-requests
-     * headers and blocked by their -retry-after ones. Default 300 burst, 1/s. */
+     * headers and blocked by their -retry-after ones. Default 1000 burst, 50/s: the service's own
+     * counts (sent on every reply) are what really holds it down. */
     arm_pacer_limits cost_management_shared;
     arm_pacer_limits arm_reads;       /* default 200 burst, 20/s (ARM: 250, 25/s) */
     arm_pacer_limits arm_writes;      /* default 160 burst, 8/s (ARM: 200, 10/s) */
