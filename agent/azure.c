@@ -1,12 +1,12 @@
 /* Building the agent's connection to Azure from its options, and reading the
  * hub's settings.json from a file or from the hub's own storage. */
 #include "agent/azure.h"
+#include "agent/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
-
-#define SETTINGS_CONTAINER "config"
-#define SETTINGS_BLOB      "settings.json"
 
 static arm_status from_auth(arm_error *err, const auth_error *error, auth_status status)
 {
@@ -62,12 +62,17 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
     arm_http_options http = arm_http_options_default();
     http.ca_bundle_path = agent_config_get(config, AGENT_OPTION_CA_BUNDLE);
     http.max_in_flight = agent_config_get_int(config, AGENT_OPTION_CONCURRENCY);
+    agent_log_configure(agent_config_get(config, AGENT_OPTION_LOG_FORMAT),
+                        agent_config_get(config, AGENT_OPTION_LOG_LEVEL));
+    if (agent_log_enabled(AGENT_LOG_DEBUG))
+        http.log = agent_log_arm_line; /* every call's request and correlation ids */
     azure->http_options = http;
     arm_status status = arm_http_client_new(&http, &azure->http, err);
     arm_pacer_options pacing = arm_pacer_options_default();
     /* Cost Management allows about 100 calls per 5 minutes per scope and client:
      * spend at most 60 at once, then a third of a call a second. */
-    pacing.cost_management = (arm_pacer_limits){60, 1.0 / 3.0};
+    pacing.cost_management = (arm_pacer_limits){
+        60, agent_config_get_int(config, AGENT_OPTION_CM_CALLS_PER_MINUTE) / 60.0};
     if (status == ARM_OK)
         status = arm_pacer_new(&pacing, &azure->pacer, err);
     if (status == ARM_OK)
@@ -143,8 +148,20 @@ settings_status agent_settings_load(const agent_config *config, agent_azure *azu
     *out_settings = NULL;
     *out_etag = NULL;
     const char *file = agent_config_get(config, AGENT_OPTION_SETTINGS);
-    if (file != NULL)
-        return settings_load_file(file, out_settings, report);
+    if (file != NULL) {
+        /* A file's fingerprint stands for the blob's eTag: a change is seen. */
+        struct stat info;
+        if (stat(file, &info) == 0 &&
+            asprintf(out_etag, "file:%lld.%09ld:%lld", (long long)info.st_mtim.tv_sec,
+                     info.st_mtim.tv_nsec, (long long)info.st_size) < 0)
+            *out_etag = NULL;
+        settings_status status = settings_load_file(file, out_settings, report);
+        if (status != SETTINGS_OK) {
+            free(*out_etag);
+            *out_etag = NULL;
+        }
+        return status;
+    }
     if (azure == NULL || azure->blob == NULL) {
         arm_error_set(err, ARM_ERR_INVALID_ARGUMENT,
                       "no settings: give --settings FILE, or --storage-endpoint to read the "
@@ -155,8 +172,8 @@ settings_status agent_settings_load(const agent_config *config, agent_azure *azu
     arm_blob_sink blob_sink = {.write = collect, .rewind = restart, .ctx = &sink};
     arm_blob_properties properties;
     memset(&properties, 0, sizeof properties);
-    arm_status status = arm_blob_get(azure->blob, SETTINGS_CONTAINER, SETTINGS_BLOB, &blob_sink,
-                                     NULL, &properties, err);
+    arm_status status = arm_blob_get(azure->blob, AGENT_SETTINGS_CONTAINER, AGENT_SETTINGS_BLOB,
+                                     &blob_sink, NULL, &properties, err);
     if (status != ARM_OK) {
         free(sink.data);
         return SETTINGS_E_IO;

@@ -29,6 +29,10 @@ typedef struct agent_azure {
 arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_error *err);
 void agent_azure_free(agent_azure *azure);
 
+/* Where the hub keeps its settings. */
+#define AGENT_SETTINGS_CONTAINER "config"
+#define AGENT_SETTINGS_BLOB      "settings.json"
+
 /* settings.json from --settings FILE, else the hub's storage (container
  * "config", blob "settings.json"). *out_etag is the blob's eTag (malloc'd),
  * or NULL for a file. Problems go to the report; a storage failure to err. */

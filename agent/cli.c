@@ -12,10 +12,14 @@ static const agent_command commands[] = {
     {"config", "show the effective configuration and where each value came from", agent_cli_config},
     {"plan", "show what reconciling the exports would change", agent_cli_plan},
     {"run", "create and repair every scope's exports (--once)", agent_cli_run},
+    {"status", "show each scope's exports and their last runs", agent_cli_status},
+    {"release", "give the exports back to the hub's Data Factory triggers", agent_cli_release},
+    {"backfill", "export history month by month, resumable and throttle-paced", agent_cli_backfill},
     {"auth", "check which credential is used and that it gets an ARM token", agent_cli_auth},
     {"inspect", "show what export files hold: dataset, schema, rows, cost", agent_cli_inspect},
     {"spend-scopes", "validate spend scopes and attribute a month's spend to them",
      agent_cli_spend_scopes},
+    {"ingest", "hand landed runs to the hub's ingestion layout", agent_cli_ingest},
 };
 
 static void print_usage(FILE *out)

@@ -53,10 +53,27 @@ int agent_cli_config(int argc, char **argv);
 int agent_cli_auth(int argc, char **argv);
 int agent_cli_plan(int argc, char **argv);
 int agent_cli_run(int argc, char **argv);
+int agent_cli_status(int argc, char **argv);
+int agent_cli_release(int argc, char **argv);
+int agent_cli_backfill(int argc, char **argv);
 
 int agent_cli_settings(int argc, char **argv);
+int agent_cli_settings_upload(int argc, char **argv);
 int agent_cli_inspect(int argc, char **argv);
 int agent_cli_spend_scopes(int argc, char **argv);
+int agent_cli_ingest(int argc, char **argv);
+
+struct agent_azure;
+struct agent_state;
+struct settings;
+/* One hand-off pass (what `ingest` does with no filter) for `run --once` after its runs were
+ * watched: prints its summary line to `out`, returns the number of problems (0 = all good). */
+size_t agent_cli_ingest_pass(struct agent_azure *azure, struct agent_state *state,
+                             const struct settings *value, FILE *out);
+/* The same pass for the scheduled agent: its lines go to the agent log; quiet when there was
+ * nothing new. Does nothing without a storage endpoint. */
+size_t agent_handoff_after_tick(struct agent_azure *azure, struct agent_state *state,
+                                const struct settings *value);
 
 /* Prints "hubagent: " + message to stderr and returns AGENT_EXIT_USAGE. */
 int agent_cli_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));

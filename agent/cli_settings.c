@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const char settings_usage[] =
-    "usage: hubagent settings validate [--json] FILE\n\n"
+    "usage: hubagent settings validate [--json] FILE\n"
+    "       hubagent settings upload FILE [--OPTION VALUE]...\n\n"
     "Checks a FinOps hub settings.json: every scope recognised and normalised, no\n"
     "duplicate or overlapping scopes. Exit 0 when valid, 1 when not, 2 on usage errors.\n\n"
     "  --json    print the verdict as JSON on stdout\n";
@@ -118,6 +119,8 @@ int agent_cli_settings(int argc, char **argv)
         return agent_cli_usage_error("settings: missing subcommand\n%s", settings_usage);
     if (strcmp(argv[1], "validate") == 0)
         return settings_validate(argc - 1, argv + 1);
+    if (strcmp(argv[1], "upload") == 0)
+        return agent_cli_settings_upload(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(settings_usage, stdout);
         return AGENT_EXIT_OK;

@@ -33,6 +33,17 @@ static bool valid_storage_id(const char *v, char *why, size_t n)
     return ok;
 }
 
+static bool valid_factory_id(const char *v, char *why, size_t n)
+{
+    bool ok = strncasecmp(v, "/subscriptions/", 15) == 0 &&
+              strcasestr(v, "/providers/Microsoft.DataFactory/factories/") != NULL;
+    if (!ok)
+        snprintf(why, n,
+                 "must be a Data Factory ARM id "
+                 "(/subscriptions/…/providers/Microsoft.DataFactory/factories/NAME)");
+    return ok;
+}
+
 /* https everywhere; plain http only to this machine (Azurite, the mock). */
 static bool valid_url(const char *v, char *why, size_t n)
 {
@@ -178,6 +189,14 @@ static bool valid_poll_interval(const char *v, char *why, size_t n)
     return ok;
 }
 
+static bool valid_calls_per_minute(const char *v, char *why, size_t n)
+{
+    bool ok = whole_number_between(v, 1, 6000);
+    if (!ok)
+        snprintf(why, n, "must be a whole number of calls per minute from 1 to 6000");
+    return ok;
+}
+
 static bool valid_concurrency(const char *v, char *why, size_t n)
 {
     bool ok = whole_number_between(v, 1, 256);
@@ -208,6 +227,10 @@ static const option_row options[AGENT_OPTION_COUNT] = {
                                    "Shared Key for the storage account; unset = use the "
                                    "credential's token"},
                                   NULL},
+    [AGENT_OPTION_DATA_FACTORY_ID] = {{"data-factory-id", "HUBAGENT_DATA_FACTORY_ID", NULL, false,
+                                       "ARM id of the hub's Data Factory; unset = the "
+                                       "{hub}-engine-* factory in the storage account's group"},
+                                      valid_factory_id},
     [AGENT_OPTION_SETTINGS] = {{"settings", "HUBAGENT_SETTINGS", NULL, false,
                                 "read settings.json from this file instead of the hub's "
                                 "config container"},
@@ -268,6 +291,17 @@ static const option_row options[AGENT_OPTION_COUNT] = {
                                      "seconds between run-history polls (polls cost throttling "
                                      "budget too)"},
                                     valid_poll_interval},
+    [AGENT_OPTION_SETTINGS_INTERVAL] = {{"settings-interval", "HUBAGENT_SETTINGS_INTERVAL", "60",
+                                         false,
+                                         "seconds between looks at settings.json while `run` stays "
+                                         "up; a change is applied at once"},
+                                        valid_poll_interval},
+    [AGENT_OPTION_CM_CALLS_PER_MINUTE] = {{"cm-calls-per-minute", "HUBAGENT_CM_CALLS_PER_MINUTE",
+                                           "20", false,
+                                           "Cost Management calls per minute per scope after a "
+                                           "burst of 60 (the pacer slows down further when the "
+                                           "service says less is left)"},
+                                          valid_calls_per_minute},
     [AGENT_OPTION_LOG_FORMAT] = {{"log-format", "HUBAGENT_LOG_FORMAT", "auto", false,
                                   "auto (text on a terminal, else JSON lines), text or json"},
                                  valid_log_format},

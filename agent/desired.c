@@ -4,6 +4,7 @@
 #include "agent/desired.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,18 @@ static bool scope_has_dataset(settings_scope_type type, agent_dataset dataset)
     if (dataset == AGENT_DATASET_COSTS)
         return type != SETTINGS_SCOPE_MANAGEMENT_GROUP;
     return type == SETTINGS_SCOPE_EA_BILLING_ACCOUNT || type == SETTINGS_SCOPE_MCA_BILLING_PROFILE;
+}
+
+void agent_desired_body_hash(const json_t *body, char out[17])
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    uint64_t hash = 14695981039346656037u;
+    for (const char *p = text; p != NULL && *p != '\0'; p++) {
+        hash ^= (unsigned char)*p;
+        hash *= 1099511628211u;
+    }
+    free(text);
+    snprintf(out, 17, "%016llx", (unsigned long long)hash);
 }
 
 char *agent_desired_root_folder(const char *scope)

@@ -66,6 +66,10 @@ void agent_desired_set_dispose(agent_desired_set *set);
  * hub's exports: an export this hub owns, whatever this run wants. */
 bool agent_desired_is_hub_export(const char *hub_name, const char *name);
 
+/* A stable fingerprint of a body (FNV-1a over its canonical JSON), as 16
+ * hex digits into out (17 bytes). */
+void agent_desired_body_hash(const json_t *body, char out[17]);
+
 /* Where Cost Management writes a scope's files under msexports: the scope
  * without its leading "/", with ":" (refused by Cost Management in paths,
  * present in every MCA id) replaced by "-", which keeps it unique. Malloc'd. */

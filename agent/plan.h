@@ -21,8 +21,9 @@ typedef struct agent_action {
     char *name;
     agent_dataset dataset;  /* unknown for deletes of names no longer wanted */
     const json_t *desired;  /* borrowed from the desired set; NULL for deletes */
-    char *etag;             /* the existing export's eTag, for updates */
+    char *etag;             /* the export's eTag: as listed, then as written */
     agent_export_diff diff; /* updates only */
+    bool failed;            /* applying it failed (reconcile only) */
 } agent_action;
 
 typedef struct agent_scope_plan {

@@ -4,6 +4,7 @@
  * the worker pool, so one slow or failing scope never holds the rest. */
 #include "agent/reconcile.h"
 #include "agent/pool.h"
+#include "agent/stop.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static void merge_into(json_t *target, const json_t *source)
 }
 
 static arm_status put_export(arm_exports_client *client, const char *scope, const char *name,
-                             const json_t *body, arm_error *err)
+                             const json_t *body, char **out_etag, arm_error *err)
 {
     char *text = json_dumps(body, JSON_COMPACT);
     if (text == NULL)
@@ -46,19 +47,26 @@ static arm_status put_export(arm_exports_client *client, const char *scope, cons
     arm_export_init(&export_);
     arm_status status = arm_export_parse(text, strlen(text), &export_, err);
     free(text);
+    arm_export written;
+    arm_export_init(&written);
     if (status == ARM_OK)
-        status = arm_exports_create_or_update(client, scope, name, &export_, NULL, NULL, err);
+        status = arm_exports_create_or_update(client, scope, name, &export_, &written, NULL, err);
+    if (status == ARM_OK && written.etag != NULL) {
+        free(*out_etag);
+        *out_etag = strdup(written.etag);
+    }
+    arm_export_dispose(&written);
     arm_export_dispose(&export_);
     return status;
 }
 
 /* Update: the existing export with the desired fields laid over it. */
-static arm_status update_export(arm_exports_client *client, const char *scope,
-                                const agent_action *action, const json_t *actual, arm_error *err)
+static arm_status update_export(arm_exports_client *client, const char *scope, agent_action *action,
+                                const json_t *actual, arm_error *err)
 {
     json_t *merged = json_deep_copy(actual);
     merge_into(merged, action->desired);
-    arm_status status = put_export(client, scope, action->name, merged, err);
+    arm_status status = put_export(client, scope, action->name, merged, &action->etag, err);
     json_decref(merged);
     if (status != ARM_ERR_HTTP || err->http_status != 412)
         return status;
@@ -71,7 +79,7 @@ static arm_status update_export(arm_exports_client *client, const char *scope,
     if (current == NULL)
         return status == ARM_OK ? arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory") : status;
     merge_into(current, action->desired);
-    status = put_export(client, scope, action->name, current, err);
+    status = put_export(client, scope, action->name, current, &action->etag, err);
     json_decref(current);
     return status;
 }
@@ -93,18 +101,20 @@ static void apply_plan(arm_exports_client *client, const char *scope, const json
                        agent_scope_result *result)
 {
     for (size_t a = 0; a < result->plan.count; a++) {
-        const agent_action *action = &result->plan.actions[a];
+        agent_action *action = &result->plan.actions[a];
         arm_error error;
         arm_error_init(&error);
         arm_status status = ARM_OK;
         if (action->kind == AGENT_ACTION_CREATE)
-            status = put_export(client, scope, action->name, action->desired, &error);
+            status =
+                put_export(client, scope, action->name, action->desired, &action->etag, &error);
         else if (action->kind == AGENT_ACTION_UPDATE)
             status =
                 update_export(client, scope, action, find_listed(actual, action->name), &error);
         else if (action->kind == AGENT_ACTION_DELETE)
             status = arm_exports_delete(client, scope, action->name, &error);
         if (status != ARM_OK) {
+            action->failed = true;
             if (result->failed++ == 0) {
                 result->status = status;
                 result->error = error;
@@ -161,6 +171,12 @@ static void reconcile_item(void *ctx, size_t item, arm_exports_client *client,
 {
     reconcile_work *work = ctx;
     agent_scope_result *result = &work->results[item];
+    if (agent_stop_requested()) {
+        result->status = arm_error_set(&result->error, ARM_ERR_CALLBACK,
+                                       "not reconciled: the agent was asked to stop");
+        result->plan.scope = strdup(work->value->scopes[item].scope);
+        return;
+    }
     if (client == NULL) {
         result->status = setup_status;
         result->error = *setup_error;

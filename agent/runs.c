@@ -3,6 +3,7 @@
  * after the trigger, same data period) and followed there until it ends. */
 #include "agent/runs.h"
 #include "agent/pool.h"
+#include "agent/stop.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -166,6 +167,8 @@ static void tick_scope(void *ctx, size_t item, arm_exports_client *client, arm_s
 {
     tick_work *work = ctx;
     const settings_scope *scope = &work->value->scopes[item];
+    if (agent_stop_requested())
+        return; /* not fired: the next tick or run fires it */
     agent_desired_set desired;
     if (agent_desired_for_scope(scope, &work->options->desired, &desired, NULL, 0) !=
         AGENT_DESIRED_OK)
@@ -240,6 +243,8 @@ static void watch_run(void *ctx, size_t item, arm_exports_client *client, arm_st
 {
     watch_work *work = ctx;
     agent_state_run *run = &work->runs[item];
+    if (agent_stop_requested())
+        return;
     arm_error error;
     arm_error_init(&error);
     if (client == NULL) {
@@ -292,9 +297,7 @@ arm_status agent_runs_watch(agent_azure *azure, agent_state *state,
         report->unfinished = left;
         if (left == 0 || time(NULL) + (time_t)options->poll_seconds > deadline)
             return ARM_OK;
-        struct timespec pause = {
-            (time_t)options->poll_seconds,
-            (long)((options->poll_seconds - (double)(time_t)options->poll_seconds) * 1e9)};
-        nanosleep(&pause, NULL);
+        if (!agent_stop_sleep(options->poll_seconds))
+            return ARM_OK;
     }
 }

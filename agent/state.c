@@ -24,6 +24,31 @@ static const char *const migrations[AGENT_STATE_SCHEMA_VERSION] = {
     "  period_from TEXT, period_to TEXT, status TEXT NOT NULL, error TEXT,"
     "  triggered_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX runs_by_export ON runs (scope, export_name, id);",
+    /* 2: backfill jobs. An item is one scope x dataset x month; at most one
+     * item per key is open (not completed, failed or no-data) across jobs, so
+     * overlapping backfills join instead of running a month twice. */
+    "CREATE TABLE backfill_jobs (id INTEGER PRIMARY KEY, request TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'running', created_at INTEGER NOT NULL,"
+    "  finished_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE backfill_items (id INTEGER PRIMARY KEY,"
+    "  job_id INTEGER NOT NULL REFERENCES backfill_jobs (id), scope TEXT NOT NULL,"
+    "  dataset TEXT NOT NULL, month TEXT NOT NULL, export_name TEXT NOT NULL,"
+    "  period_from TEXT NOT NULL, period_to TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'pending', run_id TEXT, run_status TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT, excluded_runs TEXT, triggered_at INTEGER NOT NULL DEFAULT 0,"
+    "  finished_at INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX backfill_items_open ON backfill_items (scope, dataset, month)"
+    "  WHERE state NOT IN ('completed', 'failed', 'no-data');"
+    "CREATE INDEX backfill_items_by_job ON backfill_items (job_id, state);",
+    /* 3: hand-off of landed runs to ingestion, one row per manifest blob and eTag. */
+    "CREATE TABLE handoffs (manifest TEXT NOT NULL, etag TEXT NOT NULL, status TEXT NOT NULL,"
+    "  scope TEXT, dataset TEXT, month TEXT, run_id TEXT, submitted_time TEXT,"
+    "  destination TEXT, detail TEXT, files INTEGER NOT NULL DEFAULT 0,"
+    "  rows INTEGER NOT NULL DEFAULT -1, first_seen INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL, retention_done INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (manifest, etag));"
+    "CREATE INDEX handoffs_by_destination ON handoffs (destination, status);",
 };
 
 const char *agent_state_status_text(agent_state_status status)
@@ -304,4 +329,15 @@ agent_state_status agent_state_get_value(agent_state *state, const char *key, ch
         status = agent_state_sql_fail(state, error, "reading a value");
     sqlite3_finalize(stmt);
     return status;
+}
+
+agent_state_status agent_state_delete_value(agent_state *state, const char *key,
+                                            agent_state_error *error)
+{
+    sqlite3_stmt *stmt;
+    agent_state_status status =
+        agent_state_prepare(state, &stmt, error, "DELETE FROM meta WHERE key = ?", "s", key);
+    return status == AGENT_STATE_OK
+               ? agent_state_step_done(state, stmt, error, "forgetting a value")
+               : status;
 }

@@ -67,6 +67,54 @@ agent_state_status agent_state_delete_export(agent_state *state, const char *sco
                : status;
 }
 
+agent_state_status agent_state_list_exports(agent_state *state, agent_state_export **out_exports,
+                                            size_t *out_count, agent_state_error *error)
+{
+    *out_exports = NULL;
+    *out_count = 0;
+    sqlite3_stmt *stmt;
+    agent_state_status status = agent_state_prepare(
+        state, &stmt, error,
+        "SELECT scope, name, etag, body_hash, updated_at FROM exports ORDER BY scope, name", "");
+    if (status != AGENT_STATE_OK)
+        return status;
+    size_t capacity = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*out_count == capacity) {
+            capacity = capacity ? capacity * 2 : 16;
+            agent_state_export *grown = realloc(*out_exports, capacity * sizeof *grown);
+            if (grown == NULL) {
+                status = AGENT_STATE_E_NOMEM;
+                break;
+            }
+            *out_exports = grown;
+        }
+        agent_state_export *row = &(*out_exports)[(*out_count)++];
+        row->scope = agent_state_column_text(stmt, 0);
+        row->name = agent_state_column_text(stmt, 1);
+        row->etag = agent_state_column_text(stmt, 2);
+        row->body_hash = agent_state_column_text(stmt, 3);
+        row->updated_at = sqlite3_column_int64(stmt, 4);
+    }
+    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
+        status = agent_state_sql_fail(state, error, "reading exports");
+    sqlite3_finalize(stmt);
+    if (status != AGENT_STATE_OK) {
+        agent_state_exports_free(*out_exports, *out_count);
+        *out_exports = NULL;
+        *out_count = 0;
+    }
+    return status;
+}
+
+void agent_state_exports_free(agent_state_export *exports, size_t count)
+{
+    for (size_t i = 0; exports != NULL && i < count; i++)
+        agent_state_export_dispose(&exports[i]);
+    free(exports);
+}
+
 void agent_state_run_dispose(agent_state_run *run)
 {
     if (run == NULL)

@@ -22,6 +22,7 @@ typedef struct item {
     double ready_at;
     bool refreshed;
     bool done;
+    arm_error unauthorized; /* the 401 that made us refresh the token */
 } item;
 
 /* Frees what prepare() added, wiping values: they may hold tokens or signatures. */
@@ -127,6 +128,7 @@ static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
         !it->refreshed) {
         /* A token can expire or be revoked early: fetch a fresh one once, at once. */
         it->refreshed = true;
+        it->unauthorized = x->error;
         if (p->tokens->invalidate != NULL)
             p->tokens->invalidate(p->tokens->ctx, p->resource);
         it->ready_at = now;
@@ -240,6 +242,12 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
                 continue;
             }
             arm_status ps = prepare(p, it, &it->out->error);
+            if (ps != ARM_OK && it->refreshed) {
+                /* No fresh token: the service's own 401 says more than the token
+                 * provider's failure (wrong tenant, a missing role on storage…). */
+                it->out->error = it->unauthorized;
+                ps = ARM_ERR_HTTP;
+            }
             if (ps != ARM_OK) {
                 /* A provider may fail without filling the error: the status still says so. */
                 if (it->out->error.status == ARM_OK)

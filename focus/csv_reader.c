@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* No real cost file has a record this long; past it the file is broken. */
+#define CSV_RECORD_MAX_BYTES (64 * 1024 * 1024)
+
 typedef struct csv_reader {
     focus_reader base;
     focus_input in;
@@ -72,6 +75,12 @@ static focus_status read_record(csv_reader *r, bool *out_any, focus_error *error
                 while (q < end && *q != '"' && *q != '\n')
                     q++;
             if (q > p) {
+                if (r->bytes.length + (size_t)(q - p) > CSV_RECORD_MAX_BYTES)
+                    return focus_fail(
+                        error, FOCUS_CORRUPT, r->in.path, (int64_t)r->record_offset, r->record_line,
+                        "%s line %lld: record longer than %d MB (an unclosed "
+                        "quote?)",
+                        r->in.path, (long long)r->record_line, CSV_RECORD_MAX_BYTES >> 20);
                 if (!focus_buffer_append(&r->bytes, p, (size_t)(q - p)))
                     return focus_fail(error, FOCUS_NO_MEMORY, r->in.path, -1, r->line, "no memory");
                 r->in.plain_start += (size_t)(q - p);
@@ -142,6 +151,10 @@ static focus_status read_record(csv_reader *r, bool *out_any, focus_error *error
             state = UNQUOTED;
             break;
         }
+        if (r->bytes.length >= CSV_RECORD_MAX_BYTES)
+            return focus_fail(error, FOCUS_CORRUPT, r->in.path, (int64_t)r->record_offset,
+                              r->record_line, "%s line %lld: record longer than %d MB", r->in.path,
+                              (long long)r->record_line, CSV_RECORD_MAX_BYTES >> 20);
         if (!focus_buffer_append(&r->bytes, &c, 1))
             return focus_fail(error, FOCUS_NO_MEMORY, r->in.path, -1, r->line, "no memory");
     }
@@ -169,9 +182,12 @@ static focus_status csv_next(focus_reader *base, const focus_value **out_row, fo
     focus_status status = read_record(r, &any, error);
     if (status != FOCUS_OK || !any)
         return status;
-    /* A blank last line is not a record. */
-    if (r->cell_count == 1 && r->bytes.length == 0 && r->column_count > 1)
-        return csv_next(base, out_row, error);
+    /* Blank lines are not records (loop, not recursion: a file may hold millions). */
+    while (any && r->cell_count == 1 && r->bytes.length == 0 && r->column_count > 1) {
+        status = read_record(r, &any, error);
+        if (status != FOCUS_OK || !any)
+            return status;
+    }
     if (r->cell_count != r->column_count)
         return focus_fail(error, FOCUS_CORRUPT, r->in.path, (int64_t)r->record_offset,
                           r->record_line, "%s line %lld: %zu cells, the header has %zu", r->in.path,

@@ -133,6 +133,7 @@ focus_status focus_export_month(const focus_export_options *options,
     g_options.schema = s.schema;
     g_options.rows = options->rows;
     g_options.seed = options->seed;
+    g_options.through_day = options->through_day;
     focus_generator *generator = NULL;
     status = focus_generator_new(&g_options, &generator, error);
     if (status == FOCUS_OK)

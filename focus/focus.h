@@ -76,15 +76,16 @@ typedef struct focus_schema {
     focus_dataset dataset;
     const char *dataset_name; /* as Cost Management spells it: "FocusCost", "PriceSheet",
                                  "ActualCost", ... */
-    const char *version;      /* dataVersion: "1.0r2", "2023-05-01", ... */
+    const char *version;      /* dataVersion: "1.0r2", "1.0-preview(v1)", "2023-05-01", ... */
     const char *variant;      /* "EA" or "MCA"; NULL when one schema serves both */
     focus_date_style dates;
     size_t column_count;
     const focus_column *columns;
 } focus_schema;
 
-/* Finds a schema by dataset and version names (case-insensitive). `variant` ("EA"/"MCA",
- * NULL = EA) picks between agreement-specific schemas and is ignored otherwise. */
+/* Finds a schema by dataset and version names (case-insensitive; "1.0-preview" finds
+ * "1.0-preview(v1)"). `variant` ("EA"/"MCA", NULL = EA) picks between agreement-specific
+ * schemas and is ignored otherwise. */
 focus_status focus_schema_find(const char *dataset, const char *version, const char *variant,
                                const focus_schema **out_schema, focus_error *error);
 size_t focus_schema_count(void);
@@ -130,6 +131,7 @@ typedef struct focus_generator_options {
     const focus_schema *schema; /* dataset × version */
     uint64_t rows;              /* rows to produce (1 ... 10,000,000 and more) */
     uint64_t seed;              /* extra seed mixed in (0 by default) */
+    int through_day;            /* month to date: data only on days 1..through_day (0 = all) */
 } focus_generator_options;
 
 focus_generator_options focus_generator_options_default(void);
@@ -177,9 +179,12 @@ typedef struct focus_file_stats {
 focus_status focus_writer_open(const char *path, const focus_schema *schema,
                                const focus_writer_options *options, focus_writer **out_writer,
                                focus_error *error);
+/* `row` holds schema->column_count values in schema order. Parquet refuses a null in a
+ * non-nullable column (FOCUS_INVALID_ARGUMENT naming it). */
 focus_status focus_writer_write_row(focus_writer *writer, const focus_value *row,
                                     focus_error *error);
-/* Bytes written so far (compressed, may lag behind buffered data). */
+/* Bytes written so far: stored bytes for CSV (gzip output lags its input a little), stored
+ * plus buffered row-group bytes for Parquet. Partitioning by size uses this. */
 uint64_t focus_writer_bytes(const focus_writer *writer);
 /* Finishes the file and frees the writer (also on failure). */
 focus_status focus_writer_close(focus_writer *writer, focus_file_stats *out_stats,
@@ -187,9 +192,12 @@ focus_status focus_writer_close(focus_writer *writer, focus_file_stats *out_stat
 
 typedef struct focus_reader focus_reader;
 
-/* Opens CSV (plain or gzip, detected by content) or Parquet (by "PAR1"). For CSV the header
- * names the columns; if `schema` is given, columns are matched to it by name and typed,
- * otherwise CSV cells are STRING. Parquet columns are typed from the file's own schema. */
+/* Opens CSV (plain or gzip, detected by content) or Parquet (by "PAR1"). Columns come in
+ * file order. For CSV the header names them; with a `schema` they are matched to it by name
+ * and typed (a schema column missing from the header, or a cell that does not parse, is
+ * FOCUS_SCHEMA_MISMATCH with file and line), without one every cell is STRING. Parquet
+ * columns are typed from the file's own schema; a `schema` must be present in it with
+ * compatible types. */
 focus_status focus_reader_open(const char *path, const focus_schema *schema,
                                focus_reader **out_reader, focus_error *error);
 focus_format focus_reader_format(const focus_reader *reader);
@@ -236,6 +244,7 @@ typedef struct focus_export_options {
     void *sink_context;
     bool keep_files; /* keep local files after the sink took them */
     uint64_t seed;
+    int through_day; /* month to date: data only on days 1..through_day (0 = the whole month) */
 } focus_export_options;
 
 focus_export_options focus_export_options_default(void);

@@ -17,6 +17,23 @@
 focus_status focus_fail(focus_error *error, focus_status status, const char *file, int64_t offset,
                         int64_t line, const char *format, ...) FOCUS_PRINTF(6, 7);
 
+/* Time unit conversions on values read from files: saturate instead of overflowing. */
+static inline int64_t focus_saturating_mul(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r))
+        return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+    return r;
+}
+
+static inline int64_t focus_saturating_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b < 0 ? INT64_MIN : INT64_MAX;
+    return r;
+}
+
 /* A growable byte buffer. */
 typedef struct focus_buffer {
     uint8_t *data;

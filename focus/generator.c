@@ -51,6 +51,9 @@ focus_status focus_generator_new(const focus_generator_options *options,
     seed = focus_hash_text(seed, g->schema->variant ? g->schema->variant : "");
     g->seed = focus_mix(seed ^ (uint64_t)(options->year * 12 + options->month));
     g->days = days_in_month(options->year, options->month);
+    /* Month-to-date data stops at through_day; the billing period is still the month. */
+    g->data_days =
+        options->through_day > 0 && options->through_day < g->days ? options->through_day : g->days;
     g->month_start = focus_datetime_from_civil(options->year, options->month, 1, 0, 0, 0);
     g->month_end = g->month_start + (int64_t)g->days * 86400 * 1000000;
     size_t n = g->schema->column_count;

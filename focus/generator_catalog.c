@@ -128,6 +128,15 @@ void focus_guid(uint64_t seed, uint64_t salt, uint64_t index, char out[37])
              (unsigned long long)(b & UINT64_C(0xffffffffffff)));
 }
 
+void focus_product_id(uint64_t key, char out[13])
+{
+    static const char alphabet[] = "0123456789BCDFGHJKLMNPQRSTVWXZ";
+    uint64_t h = focus_mix(key + 1);
+    for (int i = 0; i < 12; i++, h /= 30)
+        out[i] = alphabet[h % 30];
+    out[12] = '\0';
+}
+
 double focus_round(double value, int decimals)
 {
     static const double scales[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
@@ -179,7 +188,12 @@ void focus_scope_model_build(const char *scope, uint64_t seed, focus_scope_model
         }
     }
     snprintf(out->billing_account_id, sizeof(out->billing_account_id), "%s", account);
-    snprintf(out->enrollment, sizeof(out->enrollment), "%.15s", out->mca ? "" : account);
+    /* EA-shaped files need an enrollment number even when asked for under an MCA scope. */
+    if (out->mca)
+        snprintf(out->enrollment, sizeof(out->enrollment), "%08u",
+                 10000000u + (unsigned)(out->seed % 89999999u));
+    else
+        snprintf(out->enrollment, sizeof(out->enrollment), "%.15s", account);
     static const char *const companies[] = {"Contoso Ltd",   "Fabrikam Inc",   "Northwind Traders",
                                             "Tailspin Toys", "Woodgrove Bank", "Adventure Works"};
     snprintf(out->billing_account_name, sizeof(out->billing_account_name), "%s",

@@ -119,30 +119,53 @@ static const focus_field_name cost_fields[] = {
 
 /* Legacy actual/amortized cost columns, mapped onto the same row plan. */
 static const focus_field_name legacy_fields[] = {
-    {"BillingAccountId", X_BILLING_ACCOUNT_ID}, {"BillingAccountName", X_BILLING_ACCOUNT_NAME},
+    {"BillingAccountId", X_BILLING_ACCOUNT_ID},
+    {"BillingAccountName", X_BILLING_ACCOUNT_NAME},
     {"BillingPeriodStartDate", F_BILLING_PERIOD_START},
     {"BillingPeriodEndDate", L_BILLING_PERIOD_LAST_DAY},
-    {"BillingProfileId", X_BILLING_PROFILE_ID}, {"BillingProfileName", X_BILLING_PROFILE_NAME},
-    {"AccountOwnerId", X_ACCOUNT_OWNER_ID}, {"AccountName", X_ACCOUNT_NAME},
-    {"SubscriptionId", L_SUBSCRIPTION_GUID}, {"SubscriptionName", F_SUB_ACCOUNT_NAME},
-    {"Date", F_CHARGE_PERIOD_START}, {"Product", L_PRODUCT}, {"PartNumber", X_SKU_PART_NUMBER},
-    {"MeterId", X_SKU_METER_ID}, {"ServiceFamily", X_SKU_SERVICE_FAMILY},
-    {"MeterCategory", X_SKU_METER_CATEGORY}, {"MeterSubCategory", X_SKU_METER_SUBCATEGORY},
-    {"MeterRegion", X_SKU_REGION}, {"MeterName", X_SKU_METER_NAME},
-    {"Quantity", F_CONSUMED_QUANTITY}, {"EffectivePrice", X_EFFECTIVE_UNIT_PRICE},
-    {"Cost", L_COST}, {"UnitPrice", F_CONTRACTED_UNIT_PRICE},
-    {"BillingCurrency", F_BILLING_CURRENCY}, {"ResourceLocation", F_REGION_ID},
-    {"AvailabilityZone", F_AVAILABILITY_ZONE}, {"ConsumedService", L_CONSUMED_SERVICE},
-    {"ResourceId", F_RESOURCE_ID}, {"ResourceName", F_RESOURCE_NAME},
-    {"AdditionalInfo", X_SKU_DETAILS}, {"Tags", F_TAGS},
-    {"InvoiceSectionId", X_INVOICE_SECTION_ID}, {"InvoiceSection", X_INVOICE_SECTION_NAME},
-    {"CostCenter", X_COST_CENTER}, {"UnitOfMeasure", X_PRICING_UNIT_DESCRIPTION},
-    {"ResourceGroup", X_RESOURCE_GROUP_NAME}, {"ReservationId", L_RESERVATION_ID},
-    {"ReservationName", L_RESERVATION_NAME}, {"ProductOrderId", X_SKU_ORDER_ID},
-    {"ProductOrderName", X_SKU_ORDER_NAME}, {"OfferId", X_SKU_OFFER_ID},
-    {"IsAzureCreditEligible", X_SKU_CREDIT_ELIGIBLE}, {"Term", L_TERM_MONTHS},
-    {"PublisherName", F_PUBLISHER_NAME}, {"ChargeType", L_CHARGE_TYPE},
-    {"Frequency", L_FREQUENCY}, {"PublisherType", L_PUBLISHER_TYPE},
+    {"BillingProfileId", X_BILLING_PROFILE_ID},
+    {"BillingProfileName", X_BILLING_PROFILE_NAME},
+    {"AccountOwnerId", X_ACCOUNT_OWNER_ID},
+    {"AccountName", X_ACCOUNT_NAME},
+    {"SubscriptionId", L_SUBSCRIPTION_GUID},
+    {"SubscriptionName", F_SUB_ACCOUNT_NAME},
+    {"Date", F_CHARGE_PERIOD_START},
+    {"Product", L_PRODUCT},
+    {"PartNumber", X_SKU_PART_NUMBER},
+    {"MeterId", X_SKU_METER_ID},
+    {"ServiceFamily", X_SKU_SERVICE_FAMILY},
+    {"MeterCategory", X_SKU_METER_CATEGORY},
+    {"MeterSubCategory", X_SKU_METER_SUBCATEGORY},
+    {"MeterRegion", X_SKU_REGION},
+    {"MeterName", X_SKU_METER_NAME},
+    {"Quantity", F_CONSUMED_QUANTITY},
+    {"EffectivePrice", X_EFFECTIVE_UNIT_PRICE},
+    {"Cost", L_COST},
+    {"UnitPrice", F_CONTRACTED_UNIT_PRICE},
+    {"BillingCurrency", F_BILLING_CURRENCY},
+    {"ResourceLocation", F_REGION_ID},
+    {"AvailabilityZone", F_AVAILABILITY_ZONE},
+    {"ConsumedService", L_CONSUMED_SERVICE},
+    {"ResourceId", F_RESOURCE_ID},
+    {"ResourceName", F_RESOURCE_NAME},
+    {"AdditionalInfo", X_SKU_DETAILS},
+    {"Tags", F_TAGS},
+    {"InvoiceSectionId", X_INVOICE_SECTION_ID},
+    {"InvoiceSection", X_INVOICE_SECTION_NAME},
+    {"CostCenter", X_COST_CENTER},
+    {"UnitOfMeasure", X_PRICING_UNIT_DESCRIPTION},
+    {"ResourceGroup", X_RESOURCE_GROUP_NAME},
+    {"ReservationId", L_RESERVATION_ID},
+    {"ReservationName", L_RESERVATION_NAME},
+    {"ProductOrderId", X_SKU_ORDER_ID},
+    {"ProductOrderName", X_SKU_ORDER_NAME},
+    {"OfferId", X_SKU_OFFER_ID},
+    {"IsAzureCreditEligible", X_SKU_CREDIT_ELIGIBLE},
+    {"Term", L_TERM_MONTHS},
+    {"PublisherName", F_PUBLISHER_NAME},
+    {"ChargeType", L_CHARGE_TYPE},
+    {"Frequency", L_FREQUENCY},
+    {"PublisherType", L_PUBLISHER_TYPE},
 };
 
 /* The services a commitment of this kind can cover, the index-th of them. */
@@ -196,7 +219,7 @@ static void price(const focus_generator *g, cost_row *row, double quantity)
 void focus_cost_plan_row(focus_generator *g, focus_rng *rng, cost_row *row)
 {
     memset(row, 0, sizeof(*row));
-    int day = (int)(g->row * (uint64_t)g->days / g->options.rows);
+    int day = (int)(g->row * (uint64_t)g->data_days / g->options.rows);
     row->start = g->month_start + (int64_t)day * 86400 * 1000000;
     row->end = row->start + (int64_t)86400 * 1000000;
     double roll = focus_rng_unit(rng);
@@ -277,11 +300,7 @@ void focus_cost_name_row(const focus_generator *g, const cost_row *r, cost_names
     size_t service_index = (size_t)(s - focus_services);
     size_t region_index = (size_t)(r->region - focus_regions);
     focus_guid(0, 60, service_index * 100 + region_index, n->meter_id);
-    uint64_t h = focus_mix(service_index + 1);
-    static const char alphabet[] = "0123456789BCDFGHJKLMNPQRSTVWXZ";
-    for (int i = 0; i < 12; i++, h /= 30)
-        n->sku_id[i] = alphabet[h % 30];
-    n->sku_id[12] = '\0';
+    focus_product_id(service_index, n->sku_id);
     snprintf(n->account_id, sizeof(n->account_id), "%u",
              (unsigned)(100000 + focus_mix(g->scope.seed ^ r->subscription) % 900000));
     n->commitment_id[0] = n->commitment_name[0] = '\0';

@@ -41,6 +41,8 @@ static inline uint32_t focus_rng_below(focus_rng *rng, uint32_t n)
 uint64_t focus_hash_text(uint64_t seed, const char *text);
 /* A lowercase GUID derived from (seed, salt, index). */
 void focus_guid(uint64_t seed, uint64_t salt, uint64_t index, char out[37]);
+/* A 12-character product id (like "DZH318Z0BQ4V") derived from key. */
+void focus_product_id(uint64_t key, char out[13]);
 /* Rounds to `decimals` places so text and binary forms agree. */
 double focus_round(double value, int decimals);
 
@@ -109,8 +111,9 @@ struct focus_generator {
     uint64_t seed;
     uint64_t row;
     int64_t month_start, month_end; /* µs */
-    int days;
-    int *fields; /* per column: the builder's field id, -1 if unknown (null) */
+    int days;                       /* in the month */
+    int data_days;                  /* days that have data (through_day, else the month) */
+    int *fields;                    /* per column: the builder's field id, -1 if unknown (null) */
     focus_value *values;
     char *arena;
     size_t arena_used, arena_capacity;

@@ -194,6 +194,7 @@ typedef struct other_row {
     bool shared, mca;
     double unit_price, base_price, hourly, amount, used_hours, cost_without, cost_with;
     char reservation_order[37], reservation_id[37], meter_id[37], subscription_id[37];
+    char product_id[13];
     char subscription_name[64];
 } other_row;
 
@@ -223,6 +224,10 @@ static void reservation_ids(const focus_generator *g, other_row *r)
     r->service = reservable(r->reservation);
     r->region = &focus_regions[focus_mix(g->scope.seed ^ r->reservation) % 4];
     r->quantity = reservation_quantity(g, r->reservation);
+    focus_guid(0, 60,
+               (uint64_t)(r->service - focus_services) * 100 +
+                   (uint64_t)(r->region - focus_regions),
+               r->meter_id);
     r->hourly = focus_round(r->service->list_price * r->region->price_factor *
                                 (1 - g->scope.negotiated_discount) * g->scope.exchange_rate * 0.58,
                             6);
@@ -234,7 +239,7 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
     uint32_t services = (uint32_t)focus_service_count, regions = (uint32_t)focus_region_count;
     uint64_t i = g->row;
     r->mca = g->scope.mca || (g->schema->variant && strcmp(g->schema->variant, "MCA") == 0);
-    r->day = (int)(i * (uint64_t)g->days / g->options.rows);
+    r->day = (int)(i * (uint64_t)g->data_days / g->options.rows);
     switch (g->schema->dataset) {
     case FOCUS_DATASET_PRICE_SHEET: {
         r->service = &focus_services[i % services];
@@ -259,7 +264,9 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
         r->base_price = kind == 1   ? focus_round(r->base_price * 8760, 2)
                         : kind == 2 ? focus_round(r->base_price * 26280, 2)
                                     : r->base_price;
-        focus_guid(0, 80 + r->variant,
+        /* Variant 0 is the meter FOCUS rows show as x_SkuMeterId (same derivation). */
+        focus_product_id((uint64_t)(r->service - focus_services), r->product_id);
+        focus_guid(0, 60 + r->variant,
                    (uint64_t)(r->service - focus_services) * 100 +
                        (uint64_t)(r->region - focus_regions),
                    r->meter_id);
@@ -267,7 +274,7 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
     }
     case FOCUS_DATASET_RESERVATION_DETAILS: {
         uint64_t slot = i % g->slot_count;
-        r->day = (int)(i / g->slot_count % (uint64_t)g->days);
+        r->day = (int)(i / g->slot_count % (uint64_t)g->data_days);
         /* Binary search the reservation owning this slot. */
         uint32_t lo = 0, hi = g->commitment_pool - 1;
         while (lo < hi) {
@@ -310,7 +317,7 @@ static void plan_other(focus_generator *g, focus_rng *rng, other_row *r)
         r->amount = recurring ? monthly : focus_round(monthly * 12, 2);
         if (strcmp(r->event_type, "Refund") == 0)
             r->amount = -r->amount;
-        r->day = (int)(focus_mix(g->seed ^ i) % (uint64_t)g->days);
+        r->day = (int)(focus_mix(g->seed ^ i) % (uint64_t)g->data_days);
         break;
     }
     }
@@ -336,7 +343,7 @@ static focus_status build_other_row(focus_generator *g, focus_error *error)
             focus_gen_const(g, c, m->enrollment);
             break;
         case O_METER_ID:
-            focus_gen_copy(g, c, r.meter_id[0] ? r.meter_id : r.reservation_id);
+            focus_gen_copy(g, c, r.meter_id);
             break;
         case O_METER_NAME:
             if (r.variant)
@@ -362,10 +369,10 @@ static focus_status build_other_row(focus_generator *g, focus_error *error)
                            s->meter_name, r.region->sku_region);
             break;
         case O_SKU_ID:
-            focus_gen_text(g, c, "%.12s/%04X", r.meter_id, (unsigned)r.variant + 0xF8);
+            focus_gen_text(g, c, "%s/%04X", r.product_id, (unsigned)r.variant + 0xF8);
             break;
         case O_PRODUCT_ID:
-            focus_gen_text(g, c, "%.12s", r.meter_id);
+            focus_gen_copy(g, c, r.product_id);
             break;
         case O_METER_REGION:
             focus_gen_const(g, c, r.region->sku_region);
@@ -589,7 +596,7 @@ focus_status focus_gen_setup_other(focus_generator *g, focus_error *error)
     if (g->schema->dataset != FOCUS_DATASET_RESERVATION_DETAILS)
         return FOCUS_OK;
     /* Enough reservations that every (reservation, instance, day) row is distinct. */
-    uint64_t per_day = (g->options.rows + (uint64_t)g->days - 1) / (uint64_t)g->days;
+    uint64_t per_day = (g->options.rows + (uint64_t)g->data_days - 1) / (uint64_t)g->data_days;
     uint32_t limit = (uint32_t)(per_day + 1), count = 0;
     g->slot_prefix = malloc(((size_t)limit + 1) * sizeof(*g->slot_prefix));
     if (!g->slot_prefix)

@@ -146,12 +146,12 @@ static focus_status summarize(inspection *in, focus_reader *reader, focus_error 
                      !parsed.is_null;
                 micros = parsed.integer;
             } else if (in->columns[date].type == FOCUS_TYPE_DATE) {
-                micros *= INT64_C(86400000000);
+                micros = focus_saturating_mul(micros, INT64_C(86400000000));
             }
             if (ok) {
                 int y, mo, d, h, mi, s;
                 focus_datetime_to_civil(micros, &y, &mo, &d, &h, &mi, &s);
-                month = y * 12 + mo - 1;
+                month = y >= 0 && y <= 9999 ? y * 12 + mo - 1 : -1; /* far-off dates: none */
             }
         }
         const char *name = "(none)";

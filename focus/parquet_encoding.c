@@ -64,16 +64,20 @@ bool pq_hybrid_encode(const uint32_t *values, size_t count, int width, focus_buf
         if (!put_varint(out, ((uint64_t)groups << 1) | 1) ||
             !focus_buffer_reserve(out, groups * (size_t)width))
             return false;
+        /* LSB-first packing through a 64-bit accumulator (width ≤ 32, so it never overflows). */
         uint8_t *p = out->data + out->length;
-        memset(p, 0, groups * (size_t)width);
-        uint64_t bit = 0;
-        for (size_t k = start; k < start + groups * 8; k++, bit += (uint64_t)width) {
-            uint32_t v = k < count ? values[k] : 0;
-            for (int b = 0; b < width; b++)
-                if ((v >> b) & 1)
-                    p[(bit + (uint64_t)b) / 8] |= (uint8_t)(1u << ((bit + (uint64_t)b) % 8));
+        uint64_t accumulator = 0;
+        int bits = 0;
+        for (size_t k = start; k < start + groups * 8; k++) {
+            accumulator |= (uint64_t)(k < count ? values[k] : 0) << bits;
+            bits += width;
+            while (bits >= 8) {
+                *p++ = (uint8_t)accumulator;
+                accumulator >>= 8;
+                bits -= 8;
+            }
         }
-        out->length += groups * (size_t)width;
+        out->length += groups * (size_t)width; /* groups of 8 values end on a byte boundary */
     }
     return true;
 }

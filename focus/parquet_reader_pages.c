@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_MAX_BYTES (256u * 1024 * 1024)
-#define HEADER_WINDOW  (64 * 1024)
+/* Bounds on what one page may make us allocate, whatever its header claims. */
+#define PAGE_MAX_BYTES  (64u * 1024 * 1024)
+#define PAGE_MAX_VALUES (8 * 1024 * 1024)
+#define HEADER_WINDOW   (64 * 1024)
 
 void pq_cursor_reset(column_cursor *c)
 {
@@ -54,8 +56,10 @@ static focus_status load_dictionary(parquet_reader *r, column_cursor *c, int64_t
 {
     if (c->dictionary || c->pages_seen)
         return bad(r, c, offset, error, "dictionary page is not the first page of the chunk");
-    if (h->num_values < 0)
-        return bad(r, c, offset, error, "negative dictionary size");
+    /* Every entry takes at least a byte (four for strings): bound the count before allocating. */
+    size_t smallest = c->element->type == PQ_BYTE_ARRAY ? 4 : plain_width(c) ? plain_width(c) : 1;
+    if (h->num_values < 0 || (size_t)h->num_values > (size_t)h->uncompressed_size / smallest)
+        return bad(r, c, offset, error, "dictionary size does not fit its page");
     c->dictionary = malloc(h->uncompressed_size ? (size_t)h->uncompressed_size : 1);
     c->entries = malloc(((size_t)h->num_values + 1) * sizeof(*c->entries));
     if (!c->dictionary || !c->entries)
@@ -187,6 +191,10 @@ static focus_status load_page(parquet_reader *r, column_cursor *c, focus_error *
         if (!h.has_sub_header || h.num_values < 0 || h.num_values > c->values_left)
             return bad(r, c, offset, error,
                        "data page header is missing or counts too many values");
+        if (h.num_values > PAGE_MAX_VALUES)
+            return focus_fail(error, FOCUS_UNSUPPORTED, r->path, offset, -1,
+                              "%s: column %s: a page of %d values (more than %d are not read)",
+                              r->path, c->name, h.num_values, PAGE_MAX_VALUES);
         c->pages_seen = true;
         if (!ensure_page(c, (size_t)h.uncompressed_size + 1))
             return focus_fail(error, FOCUS_NO_MEMORY, r->path, offset, -1, "%s: out of memory",
@@ -259,7 +267,8 @@ static void convert(const column_cursor *c, const uint8_t *at, size_t length, fo
         int32_t julian;
         memcpy(&nanos, at, 8);
         memcpy(&julian, at + 8, 4);
-        out->integer = ((int64_t)julian - 2440588) * INT64_C(86400000000) + nanos / 1000;
+        out->integer = focus_saturating_add(
+            focus_saturating_mul((int64_t)julian - 2440588, INT64_C(86400000000)), nanos / 1000);
         return;
     }
     case PQ_FLBA: { /* big-endian two's complement unscaled decimal */
@@ -285,7 +294,7 @@ static void convert(const column_cursor *c, const uint8_t *at, size_t length, fo
         int unit = e->logical == PQ_LT_TIMESTAMP            ? e->unit
                    : e->converted == PQ_CT_TIMESTAMP_MILLIS ? PQ_UNIT_MILLIS
                                                             : PQ_UNIT_MICROS;
-        out->integer = unit == PQ_UNIT_MILLIS  ? i64 * 1000
+        out->integer = unit == PQ_UNIT_MILLIS  ? focus_saturating_mul(i64, 1000)
                        : unit == PQ_UNIT_NANOS ? (i64 >= 0 ? i64 / 1000 : -((-i64 + 999) / 1000))
                                                : i64;
     } else {

@@ -103,6 +103,14 @@ const focus_schema *focus_schema_at(size_t index)
     return index < focus_schema_total ? &focus_schemas[index] : NULL;
 }
 
+/* Cost Management writes the FOCUS preview as "1.0-preview(v1)"; "1.0-preview" means it too. */
+static bool same_version(const char *canonical, const char *asked)
+{
+    const char *paren = strchr(canonical, '(');
+    return paren && strlen(asked) == (size_t)(paren - canonical) &&
+           strncasecmp(canonical, asked, strlen(asked)) == 0;
+}
+
 focus_status focus_schema_find(const char *dataset, const char *version, const char *variant,
                                const focus_schema **out_schema, focus_error *error)
 {
@@ -117,7 +125,7 @@ focus_status focus_schema_find(const char *dataset, const char *version, const c
         if (strcasecmp(s->dataset_name, dataset) != 0)
             continue;
         dataset_known = true;
-        if (strcasecmp(s->version, version) != 0)
+        if (strcasecmp(s->version, version) != 0 && !same_version(s->version, version))
             continue;
         if (s->variant && strcasecmp(s->variant, want_variant) != 0)
             continue;
@@ -289,7 +297,8 @@ size_t focus_value_format(focus_type type, focus_date_style dates, const focus_v
         n = snprintf(buffer, capacity, "%s", value->boolean ? "True" : "False");
         break;
     case FOCUS_TYPE_DATE:
-        focus_datetime_to_civil(value->integer * MICROS_PER_DAY, &y, &mo, &d, &h, &mi, &s);
+        focus_datetime_to_civil(focus_saturating_mul(value->integer, MICROS_PER_DAY), &y, &mo, &d,
+                                &h, &mi, &s);
         n = snprintf(buffer, capacity, "%04d-%02d-%02d", y, mo, d);
         break;
     case FOCUS_TYPE_DATETIME:

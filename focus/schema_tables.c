@@ -543,7 +543,7 @@ static const focus_column cost_details[] = {
 #define TABLE(t) sizeof(t) / sizeof((t)[0]), t
 
 const focus_schema focus_schemas[] = {
-    {FOCUS_DATASET_FOCUS_COST, "FocusCost", "1.0-preview", NULL, FOCUS_DATES_ISO_MINUTES,
+    {FOCUS_DATASET_FOCUS_COST, "FocusCost", "1.0-preview(v1)", NULL, FOCUS_DATES_ISO_MINUTES,
      TABLE(focus_cost_1_0_preview)},
     {FOCUS_DATASET_FOCUS_COST, "FocusCost", "1.0", NULL, FOCUS_DATES_ISO_MINUTES,
      TABLE(focus_cost_1_0)},

@@ -73,6 +73,38 @@ focus_status focus_writer_close(focus_writer *writer, focus_file_stats *out_stat
     return writer->ops->close(writer, out_stats, error);
 }
 
+/* Whether a file column of type `have` can stand for a schema column of type `want`. */
+static bool compatible(focus_type want, focus_type have)
+{
+    return want == have || (want == FOCUS_TYPE_DECIMAL && have == FOCUS_TYPE_INTEGER) ||
+           (want == FOCUS_TYPE_DATETIME && have == FOCUS_TYPE_DATE);
+}
+
+/* A Parquet file's own schema must carry every column of the one asked for, typed alike. */
+static focus_status check_parquet_schema(const char *path, const focus_reader *reader,
+                                         const focus_schema *schema, focus_error *error)
+{
+    size_t count;
+    const focus_column *columns = focus_reader_columns(reader, &count);
+    for (size_t i = 0; i < schema->column_count; i++) {
+        const focus_column *want = &schema->columns[i];
+        const focus_column *have = NULL;
+        for (size_t c = 0; c < count && !have; c++)
+            if (strcmp(columns[c].name, want->name) == 0)
+                have = &columns[c];
+        if (!have)
+            return focus_fail(error, FOCUS_SCHEMA_MISMATCH, path, -1, -1,
+                              "%s: column %s of %s %s is missing", path, want->name,
+                              schema->dataset_name, schema->version);
+        if (!compatible(want->type, have->type))
+            return focus_fail(error, FOCUS_SCHEMA_MISMATCH, path, -1, -1,
+                              "%s: column %s is %s in the file, %s in %s %s", path, want->name,
+                              focus_type_name(have->type), focus_type_name(want->type),
+                              schema->dataset_name, schema->version);
+    }
+    return FOCUS_OK;
+}
+
 focus_status focus_reader_open(const char *path, const focus_schema *schema,
                                focus_reader **out_reader, focus_error *error)
 {
@@ -89,23 +121,11 @@ focus_status focus_reader_open(const char *path, const focus_schema *schema,
     fclose(file);
     if (n == 4 && memcmp(magic, "PAR1", 4) == 0) {
         focus_status status = focus_parquet_reader_open(path, out_reader, error);
-        /* The file's own schema must carry every column of the one asked for. */
-        if (status == FOCUS_OK && schema) {
-            size_t count;
-            const focus_column *columns = focus_reader_columns(*out_reader, &count);
-            for (size_t i = 0; i < schema->column_count; i++) {
-                bool found = false;
-                for (size_t c = 0; c < count && !found; c++)
-                    found = strcmp(columns[c].name, schema->columns[i].name) == 0;
-                if (!found) {
-                    focus_reader_free(*out_reader);
-                    *out_reader = NULL;
-                    return focus_fail(error, FOCUS_SCHEMA_MISMATCH, path, -1, -1,
-                                      "%s: column %s of %s %s is missing", path,
-                                      schema->columns[i].name, schema->dataset_name,
-                                      schema->version);
-                }
-            }
+        if (status == FOCUS_OK && schema)
+            status = check_parquet_schema(path, *out_reader, schema, error);
+        if (status != FOCUS_OK) {
+            focus_reader_free(*out_reader);
+            *out_reader = NULL;
         }
         return status;
     }

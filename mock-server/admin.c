@@ -56,6 +56,10 @@ static void reset(mock_server *server, mock_reply *reply)
     server->runs.outcome = strdup(server->config.runs.outcome);
     server->token_lifetime_s = server->config.token_lifetime_s;
     server->clock_offset = 0;
+    json_decref(server->factories);
+    server->factories = json_deep_copy(server->config.data_factories);
+    json_decref(server->pipeline_runs);
+    server->pipeline_runs = NULL;
     mock_reply_json(reply, 200, json_pack("{s:s}", "status", "reset"));
 }
 
@@ -103,6 +107,8 @@ void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *r
         mock_reply_json(reply, 200, json_pack("{s:i}", "cleared", (int)count));
     } else if (strcmp(path, "/admin/reset") == 0 && strcmp(method, "POST") == 0) {
         reset(server, reply);
+    } else if (strcmp(path, "/admin/pipelineruns") == 0 && get) {
+        mock_reply_json(reply, 200, mock_datafactory_runs(server));
     } else if (strcmp(path, "/admin/exports") == 0 && get) {
         exports_json(server, reply);
     } else if (strcmp(path, "/admin/throttling") == 0 && (get || put)) {

@@ -68,6 +68,9 @@ const char *mock_route_of(const mock_request *request)
     const char *cost = strcasestr(path, COST_PROVIDER);
     if (cost != NULL)
         return exports_route(request->method, cost + strlen(COST_PROVIDER));
+    const char *factory = mock_datafactory_route(request->method, path);
+    if (factory != NULL)
+        return factory;
     if (strcasecmp(path, "/subscriptions") == 0 || strcasecmp(path, "/subscriptions/") == 0)
         return "subscriptions.list";
     if (strncasecmp(path, "/subscriptions/", 15) == 0 && strchr(path + 15, '/') == NULL)
@@ -226,6 +229,11 @@ void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *rep
         mock_reply_arm_error(reply, 400, "MissingApiVersionParameter",
                              "The api-version query parameter (?api-version=) is required for "
                              "all requests.");
+        return;
+    }
+    if (strncmp(request->route, "datafactory.", 12) == 0) {
+        if (mock_throttle_check(server, request, NULL, caller->client_id, tenant, false, reply))
+            mock_datafactory_handle(server, request, reply, caller);
         return;
     }
     const char *cost = strcasestr(request->path, COST_PROVIDER);

@@ -56,6 +56,28 @@ bool mock_json_string(json_t *object, const char *key, const char *where, char *
     return true;
 }
 
+bool mock_json_known_keys(json_t *object, const char *where, const char *known, mock_error *error)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(object, key, value)
+    {
+        /* known is a space-separated list; a typo must not be silently ignored. */
+        size_t len = strlen(key);
+        bool found = false;
+        for (const char *p = known; *p && !found;) {
+            size_t word = strcspn(p, " ");
+            found = word == len && strncmp(p, key, len) == 0;
+            p += word + (p[word] == ' ');
+        }
+        if (!found) {
+            mock_error_set(error, "%s: unknown key '%s' (known: %s)", where, key, known);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool get_number(json_t *object, const char *key, const char *where, double *inout,
                        mock_error *error)
 {
@@ -104,6 +126,11 @@ static bool parse_principals(mock_config *config, json_t *array, mock_error *err
     {
         char where[64];
         mock_format(where, sizeof where, "principals[%zu]", i);
+        if (!mock_json_known_keys(item, where,
+                                  "name type client_id object_id tenant resource_id secrets "
+                                  "certificates",
+                                  error))
+            return false;
         mock_principal *p = &config->principals[config->principal_count++];
         char *kind = NULL, *tenant = NULL;
         if (!json_is_object(item) ||
@@ -181,6 +208,8 @@ static bool parse_bucket(json_t *json, const char *key, mock_bucket_config *out,
         return true;
     char where[64];
     mock_format(where, sizeof where, "throttling.%s", key);
+    if (!mock_json_known_keys(b, where, "capacity refill_per_second", error))
+        return false;
     return get_number(b, "capacity", where, &out->capacity, error) &&
            get_number(b, "refill_per_second", where, &out->refill_per_second, error);
 }
@@ -189,6 +218,13 @@ mock_status mock_throttle_parse(json_t *json, mock_throttle_config *t, mock_erro
 {
     if (json == NULL)
         return MOCK_OK;
+    if (!json_is_object(json)) {
+        mock_error_set(error, "throttling: expected an object");
+        return MOCK_ERROR_CONFIG;
+    }
+    if (!mock_json_known_keys(json, "throttling",
+                              "enabled scope_client client tenant arm_reads arm_writes", error))
+        return MOCK_ERROR_CONFIG;
     json_t *enabled = json_object_get(json, "enabled");
     if (enabled != NULL)
         t->enabled = json_is_true(enabled);
@@ -204,6 +240,13 @@ mock_status mock_runs_parse(json_t *json, mock_run_config *r, mock_error *error)
 {
     if (json == NULL)
         return MOCK_OK;
+    if (!json_is_object(json)) {
+        mock_error_set(error, "runs: expected an object");
+        return MOCK_ERROR_CONFIG;
+    }
+    if (!mock_json_known_keys(json, "runs",
+                              "queued_ms in_progress_ms outcome rows max_rows_per_file", error))
+        return MOCK_ERROR_CONFIG;
     double queued = (double)r->queued_ms, progress = (double)r->in_progress_ms;
     double rows = (double)r->rows, per_file = (double)r->max_rows_per_file;
     if (!get_number(json, "queued_ms", "runs", &queued, error) ||
@@ -283,6 +326,13 @@ mock_status mock_config_load(const char *path, mock_config *out, mock_error *err
 
 static bool parse_root(mock_config *config, json_t *root, mock_error *error)
 {
+    if (!mock_json_known_keys(
+            root, "top level",
+            "tenants principals role_assignments billing_accounts "
+            "management_groups subscriptions storage_accounts token_lifetime_s "
+            "identity_header msi_secret runs throttling faults data_factories seed",
+            error))
+        return false;
     json_t *tenants = json_object_get(root, "tenants");
     if (!json_is_array(tenants) || json_array_size(tenants) == 0) {
         mock_error_set(error, "tenants: expected a non-empty array of tenant ids");
@@ -310,6 +360,8 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
     {
         char where[64];
         mock_format(where, sizeof where, "storage_accounts[%zu]", i);
+        if (!mock_json_known_keys(item, where, "resource_id endpoint account key", error))
+            return false;
         mock_storage_account *s = &config->storage[config->storage_count++];
         if (!mock_json_string(item, "resource_id", where, &s->resource_id, true, error) ||
             !mock_json_string(item, "endpoint", where, &s->endpoint, false, error) ||
@@ -334,12 +386,16 @@ static bool parse_root(mock_config *config, json_t *root, mock_error *error)
         free(owner_id);
         free(tenant);
     }
+    if (!mock_datafactory_parse(config, root, error))
+        return false;
     json_t *roles = json_object_get(root, "role_assignments");
     config->roles = calloc(json_array_size(roles) + 1, sizeof *config->roles);
     json_array_foreach(roles, i, item)
     {
         char where[64];
         mock_format(where, sizeof where, "role_assignments[%zu]", i);
+        if (!mock_json_known_keys(item, where, "principal role scope", error))
+            return false;
         char *principal = NULL, *role = NULL, *scope = NULL;
         bool ok = mock_json_string(item, "principal", where, &principal, true, error) &&
                   mock_json_string(item, "role", where, &role, true, error) &&
@@ -448,6 +504,7 @@ void mock_config_dispose(mock_config *config)
     free(config->msi_secret);
     free(config->runs.outcome);
     json_decref(config->faults);
+    json_decref(config->data_factories);
     memset(config, 0, sizeof *config);
 }
 

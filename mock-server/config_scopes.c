@@ -46,6 +46,11 @@ static bool parse_billing(mock_config *config, json_t *array, mock_error *error)
     {
         char where[64], id[1024];
         mock_format(where, sizeof where, "billing_accounts[%zu]", i);
+        if (!mock_json_known_keys(ba, where,
+                                  "id agreement display_name tenant departments "
+                                  "enrollment_accounts billing_profiles customers",
+                                  error))
+            return false;
         char *name = NULL, *agreement = NULL, *display = NULL, *tenant = NULL;
         bool ok = mock_json_string(ba, "id", where, &name, true, error) &&
                   mock_json_string(ba, "agreement", where, &agreement, true, error) &&
@@ -162,6 +167,8 @@ static bool parse_management_groups(mock_config *config, json_t *array, mock_err
     {
         char where[64], id[1024], parent[1024];
         mock_format(where, sizeof where, "management_groups[%zu]", i);
+        if (!mock_json_known_keys(mg, where, "id display_name parent tenant", error))
+            return false;
         char *name = NULL, *display = NULL, *parent_name = NULL, *tenant = NULL;
         bool ok = mock_json_string(mg, "id", where, &name, true, error) &&
                   mock_json_string(mg, "display_name", where, &display, false, error) &&
@@ -218,6 +225,12 @@ static bool parse_subscriptions(mock_config *config, json_t *array, mock_error *
     {
         char where[64], id[1024], parent[1024];
         mock_format(where, sizeof where, "subscriptions[%zu]", i);
+        if (!mock_json_known_keys(sub, where,
+                                  "id display_name tenant management_group billing_account "
+                                  "department enrollment_account billing_profile "
+                                  "invoice_section customer resource_groups",
+                                  error))
+            return false;
         char *name = NULL, *display = NULL, *tenant = NULL, *mg = NULL;
         bool ok = mock_json_string(sub, "id", where, &name, true, error) &&
                   mock_json_string(sub, "display_name", where, &display, false, error) &&

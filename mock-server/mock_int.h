@@ -116,6 +116,7 @@ typedef struct mock_config {
     mock_throttle_config throttle;
     mock_run_config runs;
     json_t *faults; /* array of fault rules, kept as JSON (see faults.c) */
+    json_t *data_factories; /* [{id, triggers: {name: "Started"|"Stopped"}}] */
     unsigned seed;
 } mock_config;
 
@@ -125,6 +126,9 @@ char *mock_lower_dup(const char *text);
 bool mock_json_string(json_t *object, const char *key, const char *where, char **out, bool required,
                       mock_error *error);
 const char *mock_config_first_tenant(const mock_config *config);
+/* False (with a message naming the key) when object has a key not in the space-separated
+ * list known. */
+bool mock_json_known_keys(json_t *object, const char *where, const char *known, mock_error *error);
 /* Appends a scope (the array may move: do not keep pointers into it across calls). */
 mock_scope *mock_config_add_scope(mock_config *config, const char *id, mock_scope_type type,
                                   const char *display, const char *tenant, const char *agreement);
@@ -304,6 +308,7 @@ struct mock_server {
     mock_log_entry *log;
     size_t log_count;
     json_t *faults;         /* active fault rules (copy, with sequence positions) */
+    json_t *factories;      /* Data Factory trigger states now (copy of the config's) */
     unsigned long long rng; /* xorshift state for probabilistic faults */
     mock_throttle_config throttle;
     mock_run_config runs;
@@ -315,6 +320,7 @@ struct mock_server {
     pthread_cond_t wake;
     bool landing_started;
     bool stopping;
+    json_t *pipeline_runs; /* Data Factory pipeline runs (datafactory.c) */
 };
 
 double mock_now(const mock_server *server);
@@ -327,6 +333,16 @@ bool mock_parse_time(const char *text, time_t *out);
 void mock_entra_handle(mock_server *server, mock_request *request, mock_reply *reply);
 void mock_imds_handle(mock_server *server, mock_request *request, mock_reply *reply);
 void mock_arm_handle(mock_server *server, mock_request *request, mock_reply *reply);
+/* The hub's Data Factory: factories in a resource group, their triggers, start/stop. */
+void mock_datafactory_handle(mock_server *server, mock_request *request, mock_reply *reply,
+                             const mock_principal *caller);
+const char *mock_datafactory_route(const char *method, const char *path);
+bool mock_datafactory_parse(mock_config *config, json_t *root, mock_error *error);
+/* Data Factory createRun / pipeline run status ("datafactory.createRun", "…getRun"). */
+void mock_datafactory_pipelines_handle(mock_server *server, mock_request *request,
+                                       mock_reply *reply, const mock_principal *caller);
+/* Every pipeline run started, as the service shows them (for the admin API). */
+json_t *mock_datafactory_runs(mock_server *server);
 void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *reply);
 bool mock_entra_owns(const char *path);
 

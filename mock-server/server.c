@@ -478,6 +478,7 @@ mock_status mock_server_new(const mock_options *options, mock_server **out_serve
         return status;
     }
     server->throttle = server->config.throttle;
+    server->factories = json_deep_copy(server->config.data_factories);
     server->runs = server->config.runs;
     server->runs.outcome = strdup(server->config.runs.outcome);
     server->token_lifetime_s = server->config.token_lifetime_s;
@@ -532,6 +533,8 @@ void mock_server_free(mock_server *server)
     mock_throttle_clear(server);
     mock_log_clear(server);
     json_decref(server->faults);
+    json_decref(server->factories);
+    json_decref(server->pipeline_runs);
     free(server->runs.outcome);
     mock_keys_dispose(&server->keys);
     mock_config_dispose(&server->config);

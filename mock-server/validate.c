@@ -191,8 +191,7 @@ static const char *canonical(const char *value, const char *const *allowed, size
     return NULL;
 }
 
-static bool check_destination(mock_server *server, const mock_principal *caller, json_t *props,
-                              bool defaults, mock_reply *reply)
+static bool check_destination(mock_server *server, json_t *props, bool defaults, mock_reply *reply)
 {
     json_t *destination = json_object_get(json_object_get(props, "deliveryInfo"), "destination");
     if (!json_is_object(destination))
@@ -229,7 +228,6 @@ static bool check_destination(mock_server *server, const mock_principal *caller,
                     "Invalid deliveryInfo destination resourceId '%s'; the storage account was "
                     "not found.",
                     resource_id);
-    (void)caller;
     return true;
 }
 
@@ -419,7 +417,7 @@ bool mock_export_validate(mock_server *server, const mock_scope *scope, const ch
         return fail(reply, "properties are required.");
     bool defaults = new_shape(api_version);
     if (!check_definition(server, scope, props, api_version, defaults, reply) ||
-        !check_destination(server, NULL, props, defaults, reply) ||
+        !check_destination(server, props, defaults, reply) ||
         !check_format(props, api_version, defaults, reply) ||
         !check_schedule(server, props, existing, reply))
         return false;

@@ -369,6 +369,43 @@ static void test_runs_fire_once_per_tick(void **state)
     assert_non_null(strstr(r.out, "Runs: 9 triggered"));
     run_result_dispose(&r);
     assert_int_equal(admin_count(&mock, "exports.run"), 23);
+
+    /* status reads the state alone: no call to Azure. */
+    admin_send(&mock, "DELETE", "/admin/requests", NULL);
+    const char *status[] = {"status", NULL};
+    r = hubagent(settings_path, status);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, RG "\n"));
+    assert_non_null(strstr(r.out, "demo-daily-costdetails"));
+    assert_non_null(strstr(r.out, "Completed"));
+    assert_non_null(strstr(r.out, "daily"));
+    run_result_dispose(&r);
+    const char *status_json[] = {"status", "--json", NULL};
+    r = hubagent(settings_path, status_json);
+    expect_code(&r, 0);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    json_t *scopes = json_object_get(root, "scopes");
+    assert_int_equal(json_array_size(scopes), 3);
+    size_t exports = 0, completed = 0, index;
+    json_t *scope;
+    json_array_foreach(scopes, index, scope)
+    {
+        size_t e;
+        json_t *item;
+        json_array_foreach(json_object_get(scope, "exports"), e, item)
+        {
+            exports++;
+            const char *run_status =
+                json_string_value(json_object_get(json_object_get(item, "last_run"), "status"));
+            completed += run_status != NULL && strcmp(run_status, "Completed") == 0;
+        }
+    }
+    assert_int_equal(exports, 14);
+    assert_int_equal(completed, 14);
+    json_decref(root);
+    run_result_dispose(&r);
+    assert_int_equal(admin_count(&mock, "exports.list"), 0);
 }
 
 static void test_run_in_progress_is_not_fired_again(void **state)
@@ -433,6 +470,71 @@ static void test_online_overlap_refused(void **state)
     free(settings);
 }
 
+static const char *trigger_state(const char *name)
+{
+    static char state_text[32];
+    char *token = mock_token(&mock, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
+    http_result result;
+    arm_call(&mock, token, "GET",
+             T_SUB "/resourceGroups/rg-hub/providers/Microsoft.DataFactory/factories/"
+                   "demo-engine-abc123/triggers?api-version=2018-06-01",
+             NULL, &result);
+    free(token);
+    assert_int_equal(result.status, 200);
+    state_text[0] = '\0';
+    size_t index;
+    json_t *item;
+    json_array_foreach(json_object_get(result.json, "value"), index, item)
+    {
+        if (strcmp(json_string_value(json_object_get(item, "name")), name) == 0)
+            snprintf(state_text, sizeof state_text, "%s",
+                     json_string_value(
+                         json_object_get(json_object_get(item, "properties"), "runtimeState")));
+    }
+    http_result_dispose(&result);
+    return state_text;
+}
+
+static void test_take_over_and_release(void **state)
+{
+    (void)state;
+    const char *plan[] = {"plan", NULL};
+    run_result r = hubagent(settings_path, plan);
+    expect_code(&r, 2);
+    assert_non_null(strstr(r.out, "demo-engine-abc123 has config_DailySchedule, "
+                                  "config_MonthlySchedule, config_SettingsUpdated started"));
+    run_result_dispose(&r);
+
+    const char *take[] = {"run", "--once", "--no-runs", "--take-over", NULL};
+    r = hubagent(settings_path, take);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "Take-over: stopped config_DailySchedule,config_MonthlySchedule,"
+                                  "config_SettingsUpdated"));
+    run_result_dispose(&r);
+    assert_string_equal(trigger_state("config_DailySchedule"), "Stopped");
+    assert_string_equal(trigger_state("config_SettingsUpdated"), "Stopped");
+    /* The ingestion triggers are never touched. */
+    assert_string_equal(trigger_state("msexports_ManifestAdded"), "Started");
+    assert_string_equal(trigger_state("ingestion_ManifestAdded"), "Started");
+
+    r = hubagent(settings_path, plan);
+    expect_code(&r, 0);
+    assert_null(strstr(r.out, "runs would happen twice"));
+    run_result_dispose(&r);
+
+    const char *release[] = {"release", NULL};
+    r = hubagent(settings_path, release);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "started config_MonthlySchedule"));
+    run_result_dispose(&r);
+    assert_string_equal(trigger_state("config_DailySchedule"), "Started");
+    assert_string_equal(trigger_state("config_MonthlySchedule"), "Started");
+    r = hubagent(settings_path, release);
+    expect_code(&r, 0);
+    assert_non_null(strstr(r.out, "nothing to release"));
+    run_result_dispose(&r);
+}
+
 static void test_plan_json(void **state)
 {
     (void)state;
@@ -459,6 +561,7 @@ int main(void)
         cmocka_unit_test_setup(test_rejected_settings_change_nothing, reset_mock),
         cmocka_unit_test_setup(test_plan_json, reset_mock),
         cmocka_unit_test_setup(test_online_overlap_refused, reset_mock),
+        cmocka_unit_test_setup(test_take_over_and_release, reset_mock),
         cmocka_unit_test_setup(test_runs_fire_once_per_tick, reset_mock),
         cmocka_unit_test_setup(test_run_in_progress_is_not_fired_again, reset_mock),
         cmocka_unit_test_setup(test_failed_run_is_reported, reset_mock),

@@ -214,6 +214,99 @@ static void test_read_only_missing_file(void **state)
     assert_non_null(strstr(error.message, f->path));
 }
 
+/* A version-1 file (before hand-off) is migrated in place, keeping its rows. */
+static void test_version_1_file_migrates(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                                  "CREATE TABLE exports (scope TEXT NOT NULL, name TEXT NOT NULL,"
+                                  " etag TEXT, body_hash TEXT, updated_at INTEGER NOT NULL,"
+                                  " PRIMARY KEY (scope, name));"
+                                  "CREATE TABLE runs (id INTEGER PRIMARY KEY, scope TEXT NOT NULL,"
+                                  " export_name TEXT NOT NULL, run_id TEXT, reason TEXT NOT NULL,"
+                                  " period_from TEXT, period_to TEXT, status TEXT NOT NULL,"
+                                  " error TEXT, triggered_at INTEGER NOT NULL,"
+                                  " finished_at INTEGER NOT NULL DEFAULT 0);"
+                                  "INSERT INTO meta VALUES ('settings_etag', 'e1');"
+                                  "PRAGMA user_version = 1;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    agent_state *s = open_writer(f->path);
+    assert_int_equal(agent_state_schema_version(s), AGENT_STATE_SCHEMA_VERSION);
+    char *value = NULL;
+    assert_int_equal(agent_state_get_value(s, "settings_etag", &value, NULL), AGENT_STATE_OK);
+    assert_string_equal(value, "e1");
+    free(value);
+    agent_state_handoff h;
+    assert_int_equal(agent_state_get_handoff(s, "m", "e", &h, NULL), AGENT_STATE_E_NOT_FOUND);
+    agent_state_free(s);
+}
+
+/* Hand-off rows: keyed by manifest path + eTag, first_seen kept, the current run of a
+ * destination found, older ones marked replaced, lists filtered by scope and month. */
+static void test_handoff_rows(void **state)
+{
+    fixture *f = *state;
+    agent_state *s = open_writer(f->path);
+    agent_state_handoff a = {.manifest = "hub/a/manifest.json",
+                             .etag = "\"1\"",
+                             .status = "waiting",
+                             .scope = "/subscriptions/x",
+                             .dataset = "Costs",
+                             .month = "2024-01",
+                             .run_id = "run-a",
+                             .submitted_time = "2024-02-01T00:00:00Z",
+                             .destination = "Costs/2024/01/subscriptions/x",
+                             .files = 0,
+                             .rows = -1,
+                             .first_seen = 100,
+                             .updated_at = 100};
+    assert_int_equal(agent_state_put_handoff(s, &a, NULL), AGENT_STATE_OK);
+    a.status = "handed-off";
+    a.first_seen = 999; /* ignored: the first sighting stays */
+    a.updated_at = 200;
+    a.files = 2;
+    a.rows = 40;
+    assert_int_equal(agent_state_put_handoff(s, &a, NULL), AGENT_STATE_OK);
+    agent_state_handoff got;
+    assert_int_equal(agent_state_get_handoff(s, a.manifest, a.etag, &got, NULL), AGENT_STATE_OK);
+    assert_string_equal(got.status, "handed-off");
+    assert_int_equal(got.first_seen, 100);
+    assert_int_equal(got.rows, 40);
+    agent_state_handoff_dispose(&got);
+    /* Another eTag of the same path is another manifest. */
+    assert_int_equal(agent_state_get_handoff(s, a.manifest, "\"2\"", &got, NULL),
+                     AGENT_STATE_E_NOT_FOUND);
+    agent_state_handoff b = a;
+    b.manifest = "hub/b/manifest.json";
+    b.run_id = "run-b";
+    b.updated_at = 300;
+    assert_int_equal(agent_state_put_handoff(s, &b, NULL), AGENT_STATE_OK);
+    assert_int_equal(agent_state_replace_handoffs(s, b.destination, b.manifest, b.etag, NULL),
+                     AGENT_STATE_OK);
+    assert_int_equal(agent_state_current_handoff(s, a.destination, &got, NULL), AGENT_STATE_OK);
+    assert_string_equal(got.run_id, "run-b");
+    agent_state_handoff_dispose(&got);
+    agent_state_handoff *rows = NULL;
+    size_t count = 0;
+    assert_int_equal(
+        agent_state_list_handoffs(s, "/SUBSCRIPTIONS/X", "2024-01", NULL, &rows, &count, NULL),
+        AGENT_STATE_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(rows[0].status, "replaced");
+    assert_string_equal(rows[1].status, "handed-off");
+    agent_state_handoffs_free(rows, count);
+    assert_int_equal(agent_state_list_handoffs(s, NULL, "2024-02", NULL, &rows, &count, NULL),
+                     AGENT_STATE_OK);
+    assert_int_equal(count, 0);
+    agent_state_handoffs_free(rows, count);
+    agent_state_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +317,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_missing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_file_migrates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

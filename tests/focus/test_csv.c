@@ -203,6 +203,25 @@ static void test_bad_files(void **state)
     expect_error(dir, "Name,Cost,When,Flag\n\"ab\"c,1,,\n", (size_t)-1, &tricky, FOCUS_CORRUPT, 2,
                  "after a closing quote");
     expect_error(dir, "", (size_t)-1, &tricky, FOCUS_CORRUPT, 1, "empty file");
+    /* Blank lines are skipped, however many (no recursion per line). */
+    size_t blank_length = 20 + 300000 + 10;
+    char *blank = malloc(blank_length + 1);
+    strcpy(blank, "Name,Cost,When,Flag\n");
+    memset(blank + 20, '\n', 300000);
+    strcpy(blank + 300020, "x,1,,True\n");
+    char *blank_path = path_in(dir, "blank.csv");
+    test_write_file(blank_path, blank, strlen(blank));
+    focus_reader *br = NULL;
+    assert_int_equal(focus_reader_open(blank_path, &tricky, &br, NULL), FOCUS_OK);
+    const focus_value *brow;
+    assert_int_equal(focus_reader_next(br, &brow, NULL), FOCUS_OK);
+    assert_non_null(brow);
+    assert_memory_equal(brow[0].text, "x", 1);
+    assert_int_equal(focus_reader_next(br, &brow, NULL), FOCUS_OK);
+    assert_null(brow);
+    focus_reader_free(br);
+    free(blank_path);
+    free(blank);
     /* A truncated gzip file. */
     char *gz = path_in(dir, "t.csv.gz");
     focus_writer_options options = focus_writer_options_default();

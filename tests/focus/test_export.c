@@ -117,6 +117,38 @@ static void test_split_by_bytes_and_sink_owns_files(void **state)
     free(dir);
 }
 
+static void test_parquet_parts(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir();
+    focus_export_options options = focus_export_options_default();
+    options.scope = "/providers/Microsoft.Management/managementGroups/contoso";
+    options.dataset = "FocusCost";
+    options.version = "1.2-preview";
+    options.format = FOCUS_FORMAT_PARQUET;
+    options.compression = FOCUS_COMPRESSION_SNAPPY;
+    options.rows = 2500;
+    options.max_rows_per_file = 1000;
+    options.directory = dir;
+    options.keep_files = true;
+    focus_export_result result;
+    assert_int_equal(focus_export_month(&options, &result, NULL), FOCUS_OK);
+    assert_int_equal(result.file_count, 3);
+    assert_string_equal(result.files[1].name, "part_0_0002.parquet");
+    for (size_t i = 0; i < result.file_count; i++) {
+        assert_int_equal(focus_test_file_size(result.files[i].path), result.files[i].byte_count);
+        focus_reader *r = NULL;
+        assert_int_equal(focus_reader_open(result.files[i].path, NULL, &r, NULL), FOCUS_OK);
+        assert_int_equal(focus_reader_format(r), FOCUS_FORMAT_PARQUET);
+        assert_int_equal(focus_reader_declared_rows(r), (int64_t)result.files[i].data_row_count);
+        focus_reader_free(r);
+    }
+    assert_int_equal(result.files[2].data_row_count, 500);
+    focus_export_result_dispose(&result);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -155,6 +187,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split_by_rows),
         cmocka_unit_test(test_split_by_bytes_and_sink_owns_files),
+        cmocka_unit_test(test_parquet_parts),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

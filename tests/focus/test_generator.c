@@ -37,6 +37,7 @@ static void test_schema_lookup(void **state)
     assert_int_equal(schema("FocusCost", "1.0r2", NULL)->column_count, 96);
     assert_int_equal(schema("focuscost", "1.0", NULL)->column_count, 96);
     assert_int_equal(schema("FocusCost", "1.0-preview", NULL)->column_count, 94);
+    assert_string_equal(schema("FocusCost", "1.0-preview(v1)", NULL)->version, "1.0-preview(v1)");
     assert_int_equal(schema("FocusCost", "1.2-preview", NULL)->column_count, 105);
     assert_int_equal(schema("PriceSheet", "2023-05-01", "EA")->column_count, 23);
     assert_int_equal(schema("PriceSheet", "2023-05-01", "mca")->column_count, 25);

@@ -300,6 +300,34 @@ static void test_legacy_cost_rules(void **state)
     assert_true(totals[0] > 0 && totals[1] > 0);
 }
 
+/* Month to date: rows stop at through_day, the billing period is still the whole month. */
+static void test_month_to_date(void **state)
+{
+    (void)state;
+    const focus_schema *s = NULL;
+    assert_int_equal(focus_schema_find("FocusCost", "1.0r2", NULL, &s, NULL), FOCUS_OK);
+    focus_generator_options options = focus_generator_options_default();
+    options.scope = scopes[2];
+    options.schema = s;
+    options.year = 2025;
+    options.month = 4;
+    options.rows = 3000;
+    options.through_day = 10;
+    focus_generator *g = NULL;
+    assert_int_equal(focus_generator_new(&options, &g, NULL), FOCUS_OK);
+    int end = col(s, "ChargePeriodEnd"), bp_end = col(s, "BillingPeriodEnd");
+    int64_t limit = focus_datetime_from_civil(2025, 4, 11, 0, 0, 0);
+    int64_t last = 0;
+    const focus_value *row;
+    while (focus_generator_next(g, &row, NULL) == FOCUS_OK && row) {
+        assert_true(row[end].integer <= limit);
+        assert_int_equal(row[bp_end].integer, focus_datetime_from_civil(2025, 5, 1, 0, 0, 0));
+        last = row[end].integer > last ? row[end].integer : last;
+    }
+    assert_int_equal(last, limit); /* the last day with data is day 10 */
+    focus_generator_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_reservation_details_hours),
         cmocka_unit_test(test_other_datasets_fill_required),
         cmocka_unit_test(test_legacy_cost_rules),
+        cmocka_unit_test(test_month_to_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

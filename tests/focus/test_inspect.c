@@ -82,7 +82,7 @@ static void test_guesses_and_totals(void **state)
     (void)state;
     char *dir = test_make_temp_dir();
     char path[512];
-    const char *versions[] = {"1.0", "1.0r2", "1.0-preview", "1.2-preview"};
+    const char *versions[] = {"1.0", "1.0r2", "1.0-preview(v1)", "1.2-preview"};
     for (int v = 0; v < 4; v++) {
         const focus_schema *s = NULL;
         assert_int_equal(focus_schema_find("FocusCost", versions[v], NULL, &s, NULL), FOCUS_OK);

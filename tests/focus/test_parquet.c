@@ -167,6 +167,41 @@ static void test_damaged_files(void **state)
     free(dir);
 }
 
+/* Opening a Parquet file against a schema it does not have: missing or mistyped columns. */
+static void test_wrong_schema(void **state)
+{
+    (void)state;
+    char *dir = test_make_temp_dir();
+    char *path = path_in(dir, "w.parquet");
+    static const focus_column columns[] = {{"BilledCost", FOCUS_TYPE_STRING, true}};
+    static const focus_schema strings = {FOCUS_DATASET_FOCUS_COST, "T", "1",    NULL,
+                                         FOCUS_DATES_ISO_SECONDS,  1,   columns};
+    focus_writer_options options = focus_writer_options_default();
+    options.format = FOCUS_FORMAT_PARQUET;
+    focus_writer *w = NULL;
+    assert_int_equal(focus_writer_open(path, &strings, &options, &w, NULL), FOCUS_OK);
+    focus_value row = {.text = "12.5", .length = 4};
+    assert_int_equal(focus_writer_write_row(w, &row, NULL), FOCUS_OK);
+    assert_int_equal(focus_writer_close(w, NULL, NULL), FOCUS_OK);
+    const focus_schema *s = NULL;
+    assert_int_equal(focus_schema_find("PriceSheet", "2023-05-01", "EA", &s, NULL), FOCUS_OK);
+    focus_reader *r = NULL;
+    focus_error error;
+    focus_error_init(&error);
+    assert_int_equal(focus_reader_open(path, s, &r, &error), FOCUS_SCHEMA_MISMATCH);
+    assert_null(r);
+    assert_non_null(strstr(error.message, "column EnrollmentNumber of PriceSheet"));
+    static const focus_column decimal_columns[] = {{"BilledCost", FOCUS_TYPE_DECIMAL, true}};
+    static const focus_schema decimal_schema = {
+        FOCUS_DATASET_FOCUS_COST, "T", "2", NULL, FOCUS_DATES_ISO_SECONDS, 1, decimal_columns};
+    assert_int_equal(focus_reader_open(path, &decimal_schema, &r, &error), FOCUS_SCHEMA_MISMATCH);
+    assert_non_null(strstr(error.message, "column BilledCost is string in the file, decimal"));
+    assert_string_equal(error.file, path);
+    free(path);
+    test_remove_tree(dir);
+    free(dir);
+}
+
 static void test_required_null_rejected(void **state)
 {
     (void)state;
@@ -193,8 +228,11 @@ static void test_required_null_rejected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip_every_dataset), cmocka_unit_test(test_round_trip_options),
-        cmocka_unit_test(test_pages_of_nulls),           cmocka_unit_test(test_damaged_files),
+        cmocka_unit_test(test_round_trip_every_dataset),
+        cmocka_unit_test(test_round_trip_options),
+        cmocka_unit_test(test_pages_of_nulls),
+        cmocka_unit_test(test_damaged_files),
+        cmocka_unit_test(test_wrong_schema),
         cmocka_unit_test(test_required_null_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

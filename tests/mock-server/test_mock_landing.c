@@ -198,23 +198,65 @@ static void test_completed_run_lands_files_and_manifest(void **state)
     json_decref(run);
 }
 
+static void test_parquet_run_lands_parquet(void **state)
+{
+    (void)state;
+    create_and_run("parquet", "\"format\":\"Parquet\",\"compressionMode\":\"snappy\"");
+    json_t *run = wait_for_run("parquet");
+    json_t *props = json_object_get(run, "properties");
+    assert_string_equal(json_string_value(json_object_get(props, "status")), "Completed");
+    const char *file = json_string_value(json_object_get(props, "fileName"));
+    assert_non_null(strstr(file, "/part_0_0001.parquet"));
+    char *data = NULL;
+    size_t len = 0;
+    arm_error err;
+    assert_int_equal(arm_blob_get_bytes(blob, "msexports", file, &data, &len, &err), ARM_OK);
+    assert_true(len > 8 && memcmp(data, "PAR1", 4) == 0 && memcmp(data + len - 4, "PAR1", 4) == 0);
+    free(data);
+    const char *manifest_file = json_string_value(json_object_get(props, "manifestFile"));
+    assert_int_equal(arm_blob_get_bytes(blob, "msexports", manifest_file, &data, &len, &err),
+                     ARM_OK);
+    json_t *manifest = json_loadb(data, len, 0, NULL);
+    free(data);
+    json_t *delivery = json_object_get(manifest, "deliveryConfig");
+    assert_string_equal(json_string_value(json_object_get(delivery, "fileFormat")), "Parquet");
+    assert_string_equal(json_string_value(json_object_get(delivery, "compressionMode")), "snappy");
+    json_decref(manifest);
+    json_decref(run);
+}
+
 static void test_unlandable_run_fails_with_a_reason(void **state)
 {
     (void)state;
-    create_and_run("parquet-check", "\"format\":\"Parquet\",\"compressionMode\":\"snappy\"");
-    json_t *run = wait_for_run("parquet-check");
+    /* The mock has no synthetic rows for this dataset version (focus/ generates ActualCost
+     * 2023-05-01 only): the run says why it failed instead of claiming Completed without
+     * files. */
+    char *body = export_body("ActualCost", NULL);
+    const char *daily = "\"granularity\":\"Daily\"}";
+    char *at = strstr(body, daily);
+    assert_non_null(at);
+    char rest[2048];
+    snprintf(rest, sizeof rest, "%s", at + strlen(daily));
+    snprintf(at, 4096 - (size_t)(at - body),
+             "\"granularity\":\"Daily\",\"configuration\":{\"dataVersion\":\"2019-10-01\"}}%s",
+             rest);
+    char path[512];
+    snprintf(path, sizeof path, EXPORTS "/legacy?api-version=2025-03-01");
+    http_result r;
+    arm_call(&fx, token, "PUT", path, body, &r);
+    assert_int_equal(r.status, 201);
+    http_result_dispose(&r);
+    free(body);
+    arm_call(&fx, token, "POST", EXPORTS "/legacy/run?api-version=2025-03-01", NULL, &r);
+    assert_int_equal(r.status, 200);
+    http_result_dispose(&r);
+    json_t *run = wait_for_run("legacy");
     json_t *props = json_object_get(run, "properties");
-    const char *status = json_string_value(json_object_get(props, "status"));
-    if (strcmp(status, "Failed") == 0) {
-        /* Until focus/ writes Parquet the run says why it could not land. */
-        const char *message =
-            json_string_value(json_object_get(json_object_get(props, "error"), "message"));
-        assert_non_null(message);
-        assert_non_null(strstr(message, "Parquet"));
-    } else {
-        assert_string_equal(status, "Completed");
-        assert_non_null(strstr(json_string_value(json_object_get(props, "fileName")), ".parquet"));
-    }
+    assert_string_equal(json_string_value(json_object_get(props, "status")), "Failed");
+    const char *message =
+        json_string_value(json_object_get(json_object_get(props, "error"), "message"));
+    assert_non_null(message);
+    assert_non_null(strstr(message, "ActualCost"));
     json_decref(run);
 }
 
@@ -222,6 +264,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_completed_run_lands_files_and_manifest),
+        cmocka_unit_test(test_parquet_run_lands_parquet),
         cmocka_unit_test(test_unlandable_run_fails_with_a_reason),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

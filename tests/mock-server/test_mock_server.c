@@ -194,6 +194,17 @@ static void test_bad_configuration_is_refused_with_a_reason(void **state)
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "faults[0]"));
     free(err);
+    /* A typo is named, not silently ignored. */
+    run_with_config("{\"tenants\": [\"t\"], \"subscriptions\": [{\"id\": \"s\", "
+                    "\"managment_group\": \"m\"}]}",
+                    &code, &err);
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(err, "subscriptions[0]: unknown key 'managment_group'"));
+    free(err);
+    run_with_config("{\"tenants\": [\"t\"], \"throttle\": {}}", &code, &err);
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(err, "unknown key 'throttle'"));
+    free(err);
     run_with_config("{\"tenants\": [\"t\"], ", &code, &err);
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "config.json:"));

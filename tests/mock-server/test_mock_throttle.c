@@ -287,6 +287,11 @@ static void test_bad_fault_rules_are_refused(void **state)
               &r);
     assert_int_equal(r.status, 400);
     http_result_dispose(&r);
+    snprintf(url, sizeof url, "%s/admin/throttling", fx.admin);
+    http_call("PUT", url, NULL, NULL, "{\"tenant\": {\"capacty\": 1}}", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "capacty"));
+    http_result_dispose(&r);
 }
 
 int main(void)

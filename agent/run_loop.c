@@ -1,0 +1,78 @@
+/* `hubagent run` without --once: the scheduled agent. It reconciles at start
+ * and whenever settings.json changes, fires each tick when it falls, follows
+ * the runs, and sleeps in between; SIGTERM lets the step in hand finish (or
+ * leave it for the next start: nothing is fired twice) and exits promptly. */
+#include "agent/cli.h"
+#include "agent/log.h"
+#include "agent/run_loop.h"
+#include "agent/schedule.h"
+#include "agent/stop.h"
+
+#include <time.h>
+
+static time_t earliest(time_t a, time_t b)
+{
+    return (b != 0 && b < a) ? b : a;
+}
+
+static size_t unfinished_runs(agent_state *state)
+{
+    agent_state_run *runs = NULL;
+    size_t count = 0;
+    if (agent_state_unfinished_runs(state, &runs, &count, NULL) != AGENT_STATE_OK)
+        return 0;
+    agent_state_runs_free(runs, count);
+    return count;
+}
+
+int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
+{
+    agent_schedule schedule;
+    char why[256];
+    if (!agent_schedule_parse(agent_config_get(&s->config, AGENT_OPTION_DAILY_SCHEDULE),
+                              agent_config_get(&s->config, AGENT_OPTION_MONTHLY_SCHEDULE),
+                              agent_config_get(&s->config, AGENT_OPTION_TIME_ZONE), &schedule, why,
+                              sizeof why)) {
+        agent_log(AGENT_LOG_ERROR, "%s", why);
+        return AGENT_EXIT_FAILED;
+    }
+    agent_stop_install();
+    s->log_events = true;
+    int settings_interval = agent_config_get_int(&s->config, AGENT_OPTION_SETTINGS_INTERVAL);
+    int poll_interval = agent_config_get_int(&s->config, AGENT_OPTION_POLL_INTERVAL);
+    agent_log(AGENT_LOG_INFO, "hubagent %s started: %zu scopes, daily at %s, monthly on %s (%s)",
+              HUBAGENT_VERSION, s->value->scope_count,
+              agent_config_get(&s->config, AGENT_OPTION_DAILY_SCHEDULE),
+              agent_config_get(&s->config, AGENT_OPTION_MONTHLY_SCHEDULE), schedule.time_zone);
+    agent_session_reconcile(s, state);
+    if (s->settings_etag != NULL)
+        agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+    time_t next_settings_check = time(NULL) + settings_interval;
+    while (!agent_stop_requested()) {
+        agent_session_run_ticks(s, state, NULL);
+        /* Landed runs go to ingestion as soon as they are complete. */
+        agent_handoff_after_tick(s->azure, state, s->value);
+        time_t now = time(NULL);
+        time_t wake = next_settings_check;
+        wake = earliest(wake, agent_schedule_next(&schedule, AGENT_TICK_DAILY, now));
+        wake = earliest(wake, agent_schedule_next(&schedule, AGENT_TICK_MONTHLY, now));
+        if (unfinished_runs(state) > 0)
+            wake = earliest(wake, now + poll_interval);
+        if (!agent_stop_sleep((double)(wake - now)))
+            break;
+        if (time(NULL) < next_settings_check)
+            continue;
+        next_settings_check = time(NULL) + settings_interval;
+        bool changed = false;
+        if (agent_session_reload_settings(s, skip_online_check, &changed) == AGENT_EXIT_OK &&
+            changed) {
+            agent_log(AGENT_LOG_INFO, "settings changed (%s): %zu scopes; reconciling",
+                      s->settings_etag ? s->settings_etag : "?", s->value->scope_count);
+            agent_session_reconcile(s, state);
+            if (s->settings_etag != NULL)
+                agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+        }
+    }
+    agent_log(AGENT_LOG_INFO, "stopping: asked to stop; nothing is left half-done");
+    return AGENT_EXIT_OK;
+}

@@ -1,0 +1,953 @@
+/* hubagent ingest end to end against the mock and a real Azurite: runs land (through the
+ * mock, or written here like Cost Management writes them), the hand-off places them in the
+ * hub's ingestion layout byte-identical (Parquet) or converted (CSV), a newer run of a month
+ * replaces the older completely, late and duplicated manifests are ignored, missing blobs
+ * wait then are reported, corrupt files are quarantined, kill -9 midway converges, and
+ * retention deletes only processed source data. */
+#include "../mock-server/mock_client.h"
+
+#include "arm/blob.h"
+#include "focus/focus.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+static test_azurite azurite;
+static mock_fixture fx;
+static char *token, *work_dir, *settings_path;
+static arm_http_client *http;
+static arm_blob_client *blob;
+static int state_number;
+static char *keep_settings; /* when set: a settings.json with retention.msexports.days 7 */
+
+#define EXPORTS  T_SUB "/providers/Microsoft.CostManagement/exports"
+#define SUB_DEST "Costs/2024/01/subscriptions/00000000-0000-0000-0000-00000000000a"
+
+static int setup(void **state)
+{
+    (void)state;
+    if (test_azurite_start(&azurite) != 0)
+        return -1;
+    char *base = test_data_path("mock-server/config.json");
+    json_t *config = json_load_file(base, 0, NULL);
+    free(base);
+    char *cert = test_data_path("mock-server/sp-cert.pem");
+    json_object_set_new(json_array_get(json_object_get(config, "principals"), 0), "certificates",
+                        json_pack("[s]", cert));
+    free(cert);
+    json_t *storage = json_array_get(json_object_get(config, "storage_accounts"), 0);
+    json_object_set_new(storage, "endpoint", json_string(azurite.endpoint));
+    json_object_set_new(storage, "account", json_string(TEST_AZURITE_ACCOUNT));
+    json_object_set_new(storage, "key", json_string(TEST_AZURITE_KEY));
+    json_object_set_new(config, "runs",
+                        json_pack("{s:i, s:i, s:i, s:i}", "queued_ms", 0, "in_progress_ms", 0,
+                                  "rows", 50, "max_rows_per_file", 20));
+    work_dir = test_make_temp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/config.json", work_dir);
+    json_dump_file(config, path, 0);
+    json_decref(config);
+    if (mock_fixture_start(path, &fx) != 0)
+        return -1;
+    token = mock_token(&fx, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
+    static const char settings[] =
+        "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"type\":\"HubInstance\","
+        "\"version\":\"14.0\",\"scopes\":[{\"scope\":\"" T_SUB "\"}],\"retention\":{"
+        "\"msexports\":{\"days\":0},\"ingestion\":{\"months\":13}}}";
+    snprintf(path, sizeof path, "%s/settings.json", work_dir);
+    test_write_file(path, settings, strlen(settings));
+    settings_path = strdup(path);
+    arm_http_options options = arm_http_options_default();
+    arm_blob_options blob_options = arm_blob_options_default();
+    blob_options.endpoint = azurite.endpoint;
+    blob_options.account = TEST_AZURITE_ACCOUNT;
+    blob_options.shared_key = TEST_AZURITE_KEY;
+    if (arm_http_client_new(&options, &http, NULL) != ARM_OK ||
+        arm_blob_client_new(http, &blob_options, &blob, NULL) != ARM_OK)
+        return -1;
+    return token ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    arm_blob_client_free(blob);
+    arm_http_client_free(http);
+    free(token);
+    free(settings_path);
+    int status = mock_fixture_stop(&fx);
+    test_azurite_stop(&azurite);
+    test_remove_tree(work_dir);
+    free(work_dir);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* ---- Helpers ----------------------------------------------------------------------------- */
+
+typedef struct run_result {
+    int code;
+    char *out, *err;
+} run_result;
+
+static void run_result_dispose(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static void ingest_env(char env[][600])
+{
+    snprintf(env[0], 600, "HUBAGENT_STORAGE_ENDPOINT=%s", azurite.endpoint);
+    snprintf(env[1], 600, "HUBAGENT_STORAGE_KEY=%s", TEST_AZURITE_KEY);
+    snprintf(env[2], 600, "HUBAGENT_SETTINGS=%s", keep_settings ? keep_settings : settings_path);
+    snprintf(env[3], 600, "HUBAGENT_STATE=%s/state-%d.db", work_dir, state_number);
+    snprintf(env[4], 600, "AZURE_AUTHORITY_HOST=%s", fx.login);
+    snprintf(env[5], 600, "HUBAGENT_CA_BUNDLE=%s", fx.ca_path);
+}
+
+static run_result hubagent(const char *command, const char *a1, const char *a2, const char *a3,
+                           const char *a4)
+{
+    char *binary = test_build_path("agent/hubagent");
+    char env_text[6][600], arm[300];
+    ingest_env(env_text);
+    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
+    char *env[] = {env_text[0],
+                   env_text[1],
+                   env_text[2],
+                   env_text[3],
+                   env_text[4],
+                   env_text[5],
+                   arm,
+                   "AZURE_TENANT_ID=" T_TENANT,
+                   "AZURE_CLIENT_ID=" T_SP,
+                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   "HUBAGENT_HUB_NAME=Demo",
+                   "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
+                   "HUBAGENT_DATASETS=costs",
+                   "HUBAGENT_WATCH=120",
+                   "HUBAGENT_POLL_INTERVAL=1",
+                   NULL};
+    char *argv[] = {binary, (char *)command, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
+    run_result r = {0};
+    r.code = test_run_command(argv, env, NULL, &r.out, &r.err);
+    free(binary);
+    return r;
+}
+
+static run_result ingest(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    return hubagent("ingest", a1, a2, a3, a4);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Creates an export at T_SUB, runs it for January 2024 and waits for it; returns its run id. */
+static char *mock_run(const char *name, const char *extra)
+{
+    char *body = export_body("FocusCost", extra);
+    char path[512];
+    snprintf(path, sizeof path, EXPORTS "/%s?api-version=2025-03-01", name);
+    http_result r;
+    arm_call(&fx, token, "PUT", path, body, &r);
+    assert_true(r.status == 201 || r.status == 200);
+    http_result_dispose(&r);
+    free(body);
+    snprintf(path, sizeof path, EXPORTS "/%s/run?api-version=2025-03-01", name);
+    arm_call(&fx, token, "POST", path,
+             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-01-31T00:00:00Z\"}}",
+             &r);
+    assert_int_equal(r.status, 200);
+    http_result_dispose(&r);
+    snprintf(path, sizeof path, EXPORTS "/%s/runHistory?api-version=2025-03-01", name);
+    for (int attempt = 0; attempt < 600; attempt++) {
+        arm_call(&fx, token, "GET", path, NULL, &r);
+        json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
+        const char *status =
+            json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
+        if (status && strcmp(status, "Completed") == 0) {
+            char *id = strdup(json_string_value(json_object_get(run, "name")));
+            http_result_dispose(&r);
+            return id;
+        }
+        assert_true(status == NULL || strcmp(status, "Failed") != 0);
+        http_result_dispose(&r);
+        sleep_ms(50);
+    }
+    fail_msg("the run of %s never completed", name);
+    return NULL;
+}
+
+static char *get_blob(const char *container, const char *name, size_t *len)
+{
+    char *data = NULL;
+    arm_error err;
+    if (arm_blob_get_bytes(blob, container, name, &data, len, &err) != ARM_OK)
+        return NULL;
+    return data;
+}
+
+static bool blob_exists(const char *container, const char *name)
+{
+    arm_blob_properties props;
+    arm_error err;
+    return arm_blob_head(blob, container, name, &props, &err) == ARM_OK;
+}
+
+static void put_blob(const char *container, const char *name, const char *data, size_t len)
+{
+    arm_blob_source source = {.data = data, .data_len = len, .length = len};
+    arm_error err;
+    assert_int_equal(arm_blob_create_container(blob, container, NULL, &err), ARM_OK);
+    assert_int_equal(arm_blob_put(blob, container, name, &source, NULL, NULL, NULL, &err), ARM_OK);
+}
+
+/* Names under a prefix (one level or all), newline-joined into `out`; returns the count. */
+static size_t list_names(const char *container, const char *prefix, char *out, size_t size)
+{
+    arm_blob_list_page page;
+    arm_blob_list_page_init(&page);
+    arm_error err;
+    out[0] = '\0';
+    if (arm_blob_list(blob, container, prefix, NULL, 0, &page, &err) != ARM_OK)
+        return 0;
+    size_t count = page.count;
+    for (size_t i = 0; i < page.count; i++) {
+        strncat(out, page.items[i].name, size - strlen(out) - 2);
+        strcat(out, "\n");
+    }
+    arm_blob_list_page_dispose(&page);
+    return count;
+}
+
+/* Rows of a Parquet blob, read back through focus/ (checks it is a valid file). */
+static int64_t parquet_rows(const char *container, const char *name, const char *expect_column)
+{
+    size_t len = 0;
+    char *data = get_blob(container, name, &len);
+    assert_non_null(data);
+    char path[600];
+    snprintf(path, sizeof path, "%s/check.parquet", work_dir);
+    test_write_file(path, data, len);
+    free(data);
+    focus_reader *reader = NULL;
+    focus_error ferr;
+    focus_error_init(&ferr);
+    if (focus_reader_open(path, NULL, &reader, &ferr) != FOCUS_OK)
+        fail_msg("%s: %s", name, ferr.message);
+    assert_int_equal(focus_reader_format(reader), FOCUS_FORMAT_PARQUET);
+    size_t count;
+    const focus_column *columns = focus_reader_columns(reader, &count);
+    bool found = expect_column == NULL;
+    for (size_t i = 0; i < count && !found; i++)
+        found = strcmp(columns[i].name, expect_column) == 0;
+    assert_true(found);
+    int64_t rows = 0;
+    const focus_value *row;
+    while (focus_reader_next(reader, &row, &ferr) == FOCUS_OK && row != NULL)
+        rows++;
+    focus_reader_free(reader);
+    return rows;
+}
+
+/* Lands a run the way Cost Management does, minus the manifest (returned, to upload with
+ * put_manifest once a test has shaped it). Files are FocusCost 1.0r2 of January 2024. */
+static json_t *land(const char *scope, const char *export_name, const char *run_id,
+                    const char *submitted, bool parquet, uint64_t rows, uint64_t per_file)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/land-%s", work_dir, run_id);
+    char *mk[] = {"/bin/mkdir", "-p", dir, NULL};
+    assert_int_equal(test_run_command(mk, NULL, NULL, NULL, NULL), 0);
+    focus_export_options options = focus_export_options_default();
+    options.scope = scope;
+    options.year = 2024;
+    options.month = 1;
+    options.dataset = "FocusCost";
+    options.version = "1.0r2";
+    options.format = parquet ? FOCUS_FORMAT_PARQUET : FOCUS_FORMAT_CSV;
+    options.compression = parquet ? FOCUS_COMPRESSION_SNAPPY : FOCUS_COMPRESSION_GZIP;
+    options.rows = rows;
+    options.max_rows_per_file = per_file;
+    options.directory = dir;
+    options.keep_files = true;
+    focus_export_result result;
+    focus_error ferr;
+    focus_error_init(&ferr);
+    assert_int_equal(focus_export_month(&options, &result, &ferr), FOCUS_OK);
+    char folder[512];
+    snprintf(folder, sizeof folder, "hub/%s/20240101-20240131/%s", export_name, run_id);
+    json_t *blobs = json_array();
+    for (size_t i = 0; i < result.file_count; i++) {
+        size_t len = 0;
+        char *data = test_read_file(result.files[i].path, &len);
+        char name[700];
+        snprintf(name, sizeof name, "%s/%s", folder, result.files[i].name);
+        put_blob("msexports", name, data, len);
+        free(data);
+        json_array_append_new(blobs,
+                              json_pack("{s:s, s:I, s:I}", "blobName", name, "byteCount",
+                                        (json_int_t)result.files[i].byte_count, "dataRowCount",
+                                        (json_int_t)result.files[i].data_row_count));
+    }
+    char resource[600];
+    snprintf(resource, sizeof resource, "%s/providers/Microsoft.CostManagement/exports/%s", scope,
+             export_name);
+    json_t *m = json_pack(
+        "{s:s, s:I, s:I, s:I, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:o, s:s}",
+        "manifestVersion", "2024-04-01", "byteCount", (json_int_t)result.byte_count, "blobCount",
+        (json_int_t)result.file_count, "dataRowCount", (json_int_t)result.data_row_count,
+        "exportConfig", "exportName", export_name, "resourceId", resource, "dataVersion", "1.0r2",
+        "apiVersion", "2023-07-01-preview", "type", "FocusCost", "runInfo", "executionType",
+        "OnDemand", "submittedTime", submitted, "runId", run_id, "startDate", "2024-01-01T00:00:00",
+        "blobs", blobs, "folder", folder);
+    focus_export_result_dispose(&result);
+    return m;
+}
+
+static void put_manifest(json_t *m)
+{
+    char name[700];
+    snprintf(name, sizeof name, "%s/manifest.json",
+             json_string_value(json_object_get(m, "folder")));
+    json_object_del(m, "folder");
+    char *text = json_dumps(m, JSON_INDENT(2));
+    put_blob("msexports", name, text, strlen(text));
+    free(text);
+    json_decref(m);
+}
+
+static const char *blob_name(json_t *m, size_t i)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(m, "blobs"), i), "blobName"));
+}
+
+static char *manifest_run(const char *destination)
+{
+    char name[700];
+    snprintf(name, sizeof name, "%s/manifest.json", destination);
+    size_t len;
+    char *text = get_blob("ingestion", name, &len);
+    if (text == NULL)
+        return NULL;
+    json_t *m = json_loadb(text, len, 0, NULL);
+    free(text);
+    char *id = strdup(json_string_value(json_object_get(json_object_get(m, "runInfo"), "runId")));
+    json_decref(m);
+    return id;
+}
+
+/* ---- Tests ------------------------------------------------------------------------------- */
+
+/* The scheduled path: `run --once` creates the hub's exports, fires the daily tick, watches
+ * the runs, then hands what landed to ingestion in the same invocation. */
+static void test_run_once_hands_off_after_the_tick(void **state)
+{
+    (void)state;
+    state_number = 0;
+    run_result r = hubagent("run", "--once", "--tick", "daily", "--no-online-check");
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 completed"));
+    assert_non_null(strstr(r.out, "Hand-off: 1 manifests; 1 handed off"));
+    run_result_dispose(&r);
+    char names[8192];
+    size_t count = list_names("ingestion", "Costs/", names, sizeof names);
+    assert_true(count >= 2);
+    assert_non_null(strstr(names, "/subscriptions/00000000-0000-0000-0000-00000000000a/"));
+    assert_non_null(strstr(names, "/manifest.json"));
+    /* Nothing new: the next run --once hands nothing off again. */
+    r = hubagent("run", "--once", "--no-runs", "--no-online-check", NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 1 already"));
+    run_result_dispose(&r);
+}
+
+/* Mock runs: CSV.gz converted, then a Parquet run of the same month replaces it completely,
+ * byte-identical; retention deletes the processed data blobs, never the manifests; a rerun
+ * changes nothing. */
+static void test_mock_runs_handed_off_and_replaced(void **state)
+{
+    (void)state;
+    state_number = 1;
+    char *csv_run = mock_run("handoff-csv", "\"compressionMode\":\"gzip\"");
+    run_result r = ingest("--month", "2024-01", NULL, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off (3 files, 3 converted)"));
+    run_result_dispose(&r);
+    char names[8192], expected[700];
+    assert_int_equal(list_names("ingestion", SUB_DEST "/", names, sizeof names), 4);
+    int64_t rows = 0;
+    for (int part = 1; part <= 3; part++) {
+        snprintf(expected, sizeof expected, SUB_DEST "/%s__part_0_%04d.parquet", csv_run, part);
+        assert_non_null(strstr(names, expected));
+        rows += parquet_rows("ingestion", expected, "BilledCost");
+    }
+    assert_int_equal(rows, 50);
+    char *id = manifest_run(SUB_DEST);
+    assert_string_equal(id, csv_run);
+    free(id);
+    /* Retention 0 days: the run's data blobs are gone, its manifest stays. */
+    char folder[400];
+    snprintf(folder, sizeof folder, "hub/handoff-csv/20240101-20240131/%s/", csv_run);
+    assert_int_equal(list_names("msexports", folder, names, sizeof names), 1);
+    assert_non_null(strstr(names, "manifest.json"));
+
+    char *parquet_run =
+        mock_run("handoff-parquet", "\"format\":\"Parquet\",\"compressionMode\":\"snappy\"");
+    snprintf(folder, sizeof folder, "hub/handoff-parquet/20240101-20240131/%s/", parquet_run);
+    char source[700];
+    snprintf(source, sizeof source, "%spart_0_0001.parquet", folder);
+    size_t source_len = 0, placed_len = 0;
+    char *source_bytes = get_blob("msexports", source, &source_len);
+    assert_non_null(source_bytes);
+    r = ingest("--month", "2024-01", NULL, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off (3 files, 0 converted), 1 already"));
+    run_result_dispose(&r);
+    assert_int_equal(list_names("ingestion", SUB_DEST "/", names, sizeof names), 4);
+    assert_null(strstr(names, csv_run)); /* the older run is gone entirely */
+    snprintf(expected, sizeof expected, SUB_DEST "/%s__part_0_0001.parquet", parquet_run);
+    char *placed = get_blob("ingestion", expected, &placed_len);
+    assert_non_null(placed);
+    assert_int_equal(placed_len, source_len);
+    assert_memory_equal(placed, source_bytes, source_len); /* copied, not rewritten */
+    free(placed);
+    free(source_bytes);
+    id = manifest_run(SUB_DEST);
+    assert_string_equal(id, parquet_run);
+    free(id);
+    /* Again: nothing to do, nothing changes. */
+    r = ingest("--month", "2024-01", NULL, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 2 already"));
+    assert_non_null(strstr(r.out, parquet_run)); /* the summary names the run in place */
+    run_result_dispose(&r);
+    /* status: per scope × month, the run in place and the one it replaced. */
+    r = hubagent("status", "--json", NULL, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    json_t *status = json_loads(r.out, 0, NULL);
+    assert_non_null(status);
+    json_t *handoffs = json_object_get(status, "handoffs");
+    size_t in_place = 0, replaced = 0;
+    for (size_t i = 0; i < json_array_size(handoffs); i++) {
+        json_t *h = json_array_get(handoffs, i);
+        const char *st = json_string_value(json_object_get(h, "status"));
+        const char *run = json_string_value(json_object_get(h, "run_id"));
+        assert_string_equal(json_string_value(json_object_get(h, "month")), "2024-01");
+        assert_string_equal(json_string_value(json_object_get(h, "destination")), SUB_DEST);
+        if (strcmp(st, "handed-off") == 0 && strcmp(run, parquet_run) == 0)
+            in_place++;
+        if (strcmp(st, "replaced") == 0 && strcmp(run, csv_run) == 0)
+            replaced++;
+    }
+    assert_int_equal(in_place, 1);
+    assert_int_equal(replaced, 1);
+    json_decref(status);
+    run_result_dispose(&r);
+    free(csv_run);
+    free(parquet_run);
+}
+
+#define SCOPE_B "/subscriptions/00000000-0000-0000-0000-0000000000b1"
+#define DEST_B  "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000b1"
+#define SCOPE_C "/subscriptions/00000000-0000-0000-0000-0000000000c1"
+#define DEST_C  "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000c1"
+
+/* A late manifest (an older run found after a newer one was placed) and a duplicated one (the
+ * same run's manifest written again) are ignored; an empty manifest is reported. */
+static void test_late_and_duplicated_manifests_are_ignored(void **state)
+{
+    (void)state;
+    state_number = 2;
+    json_t *newer = land(SCOPE_B, "b", "run-b-2", "2024-02-02T00:00:00Z", true, 30, 0);
+    json_t *copy = json_deep_copy(newer);
+    put_manifest(newer);
+    /* Each test has its own state: the scope filter keeps the other tests' runs out. */
+    run_result r = ingest("--scope", SCOPE_B, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    run_result_dispose(&r);
+    json_t *older = land(SCOPE_B, "b", "run-b-1", "2024-02-01T00:00:00Z", false, 40, 0);
+    put_manifest(older);
+    /* The same run's manifest written again (a new eTag on the same path). */
+    put_manifest(copy);
+    put_blob("msexports", "hub/empty/20240101-20240131/y/manifest.json", "", 0);
+    r = ingest("--scope", SCOPE_B, NULL, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "0 handed off"));
+    assert_non_null(strstr(r.out, "2 superseded"));
+    assert_non_null(strstr(r.out, "1 empty"));
+    run_result_dispose(&r);
+    char names[4096];
+    assert_int_equal(list_names("ingestion", DEST_B "/", names, sizeof names), 2);
+    assert_non_null(strstr(names, "run-b-2__part_0_0001.parquet"));
+    char *id = manifest_run(DEST_B);
+    assert_string_equal(id, "run-b-2");
+    free(id);
+    /* The late run was never processed: retention keeps its data. */
+    assert_true(blob_exists("msexports", "hub/b/20240101-20240131/run-b-1/part_0_0001.csv.gz"));
+}
+
+/* A run whose listed blob is missing waits, is reported incomplete after the bound, and is
+ * handed off once the blob arrives. */
+static void test_missing_blob_waits_then_reports(void **state)
+{
+    (void)state;
+    state_number = 3;
+    json_t *m = land(SCOPE_C, "c", "run-c-1", "2024-02-01T00:00:00Z", false, 30, 10);
+    char missing[700];
+    snprintf(missing, sizeof missing, "%s", blob_name(m, 1));
+    size_t len = 0;
+    char *bytes = get_blob("msexports", missing, &len);
+    arm_error err;
+    assert_int_equal(arm_blob_delete(blob, "msexports", missing, NULL, &err), ARM_OK);
+    put_manifest(m);
+    run_result r = ingest("--scope", SCOPE_C, NULL, NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 waiting"));
+    assert_non_null(strstr(r.err, "is missing"));
+    run_result_dispose(&r);
+    r = ingest("--scope", SCOPE_C, "--incomplete-after", "0");
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 incomplete"));
+    assert_non_null(strstr(r.out, "incomplete"));
+    run_result_dispose(&r);
+    char names[4096];
+    assert_int_equal(list_names("ingestion", DEST_C "/", names, sizeof names), 0);
+    put_blob("msexports", missing, bytes, len);
+    free(bytes);
+    r = ingest("--scope", SCOPE_C, "--month", "2024-01");
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off (3 files, 3 converted)"));
+    run_result_dispose(&r);
+    assert_int_equal(list_names("ingestion", DEST_C "/", names, sizeof names), 4);
+}
+
+#define SCOPE_D "/subscriptions/00000000-0000-0000-0000-0000000000d1"
+#define DEST_D  "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000d1"
+
+/* A corrupt file and a file whose rows disagree with the manifest are quarantined with a
+ * reason; nothing of those runs reaches ingestion, and the month in place stays. */
+static void test_bad_files_are_quarantined(void **state)
+{
+    (void)state;
+    state_number = 4;
+    put_manifest(land(SCOPE_D, "d", "run-d-1", "2024-02-01T00:00:00Z", true, 20, 0));
+    run_result r = ingest("--scope", SCOPE_D, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    run_result_dispose(&r);
+
+    json_t *m = land(SCOPE_D, "d", "run-d-2", "2024-02-02T00:00:00Z", false, 30, 10);
+    char bad[700];
+    snprintf(bad, sizeof bad, "%s", blob_name(m, 2));
+    size_t len = 0;
+    char *bytes = get_blob("msexports", bad, &len);
+    memset(bytes + len / 2, 'x', len - len / 2); /* same size, broken gzip */
+    put_blob("msexports", bad, bytes, len);
+    free(bytes);
+    put_manifest(m);
+    r = ingest("--scope", SCOPE_D, NULL, NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 quarantined"));
+    run_result_dispose(&r);
+    char quarantined[800], names[4096];
+    snprintf(quarantined, sizeof quarantined, "quarantine/%s", bad);
+    assert_true(blob_exists("msexports", quarantined));
+    assert_false(blob_exists("msexports", bad));
+    strcat(quarantined, ".reason.json");
+    char *reason = get_blob("msexports", quarantined, &len);
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "part_0_0003.csv.gz"));
+    free(reason);
+    /* The month in place is still the first run, whole. */
+    assert_int_equal(list_names("ingestion", DEST_D "/", names, sizeof names), 2);
+    assert_null(strstr(names, "run-d-2"));
+
+    /* Only processed runs lose their data to retention: the quarantined run's other files
+     * stay where they landed. */
+    assert_true(blob_exists("msexports", "hub/d/20240101-20240131/run-d-2/part_0_0001.csv.gz"));
+
+    /* A file whose columns are not its dataset's (a price sheet in a FOCUS cost run). */
+    m = land(SCOPE_D, "d", "run-d-4", "2024-02-04T00:00:00Z", false, 2, 0);
+    static const char other[] = "BillingAccountId,UnitPrice\n1,2.5\n3,4\n";
+    put_blob("msexports", blob_name(m, 0), other, strlen(other));
+    json_t *listed = json_array_get(json_object_get(m, "blobs"), 0);
+    json_object_set_new(listed, "byteCount", json_integer((json_int_t)strlen(other)));
+    put_manifest(m);
+    r = ingest("--scope", SCOPE_D, NULL, NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 quarantined"));
+    assert_non_null(strstr(r.out, "column BilledCost of FocusCost 1.0r2 is missing"));
+    run_result_dispose(&r);
+    assert_true(
+        blob_exists("msexports", "quarantine/hub/d/20240101-20240131/run-d-4/part_0_0001.csv.gz"));
+
+    /* Rows that disagree with the manifest. */
+    m = land(SCOPE_D, "d", "run-d-3", "2024-02-03T00:00:00Z", true, 20, 0);
+    json_object_set_new(json_array_get(json_object_get(m, "blobs"), 0), "dataRowCount",
+                        json_integer(21));
+    put_manifest(m);
+    r = ingest("--scope", SCOPE_D, NULL, NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 quarantined"));
+    assert_non_null(strstr(r.out, "holds 20 data rows, the manifest says 21"));
+    run_result_dispose(&r);
+    assert_true(
+        blob_exists("msexports", "quarantine/hub/d/20240101-20240131/run-d-3/part_0_0001.parquet"));
+    assert_int_equal(list_names("ingestion", DEST_D "/", names, sizeof names), 2);
+    char *id = manifest_run(DEST_D);
+    assert_string_equal(id, "run-d-1");
+    free(id);
+}
+
+#define SCOPE_E "/subscriptions/00000000-0000-0000-0000-0000000000e1"
+#define DEST_E  "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000e1"
+
+/* Where the hub loses data: a dataRowCount-null manifest (#2173) is handed off, a header-only
+ * export replaces the month (#2042), the same scope and month under another folder is reported
+ * as a conflict instead of doubling cost (#320). */
+static void test_hub_data_loss_cases(void **state)
+{
+    (void)state;
+    state_number = 5;
+    json_t *m = land(SCOPE_E, "e", "run-e-1", "2024-02-01T00:00:00Z", false, 25, 0);
+    json_object_set_new(m, "dataRowCount", json_null());
+    json_object_del(json_array_get(json_object_get(m, "blobs"), 0), "dataRowCount");
+    put_manifest(m);
+    run_result r = ingest("--scope", SCOPE_E, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off"));
+    run_result_dispose(&r);
+    char names[4096];
+    assert_int_equal(list_names("ingestion", DEST_E "/", names, sizeof names), 2);
+
+    m = land(SCOPE_E, "e", "run-e-2", "2024-02-02T00:00:00Z", false, 0, 0);
+    assert_int_equal(json_integer_value(json_object_get(m, "dataRowCount")), 0);
+    put_manifest(m);
+    r = ingest("--scope", SCOPE_E, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off"));
+    run_result_dispose(&r);
+    assert_int_equal(list_names("ingestion", DEST_E "/", names, sizeof names), 2);
+    assert_null(strstr(names, "run-e-1"));
+    assert_int_equal(
+        parquet_rows("ingestion", DEST_E "/run-e-2__part_0_0001.parquet", "BilledCost"), 0);
+    char *id = manifest_run(DEST_E);
+    assert_string_equal(id, "run-e-2");
+    free(id);
+
+    /* Someone (an older hub, by hand) put the same scope and month under another casing. */
+    const char *other = "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000E1/"
+                        "manifest.json";
+    put_blob("ingestion", other, "{}", 2);
+    put_manifest(land(SCOPE_E, "e", "run-e-3", "2024-02-03T00:00:00Z", true, 10, 0));
+    r = ingest("--scope", SCOPE_E, NULL, NULL);
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 conflicts"));
+    assert_non_null(strstr(r.out, "already ingested under"));
+    run_result_dispose(&r);
+    id = manifest_run(DEST_E);
+    assert_string_equal(id, "run-e-2");
+    free(id);
+    arm_error err;
+    assert_int_equal(arm_blob_delete(blob, "ingestion", other, NULL, &err), ARM_OK);
+}
+
+#define SCOPE_F "/subscriptions/00000000-0000-0000-0000-0000000000f1"
+#define DEST_F  "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000f1"
+
+/* kill -9 in the middle of a hand-off, then a rerun: the folder ends with exactly the new
+ * run's files and its manifest. */
+static void test_kill_midway_then_rerun_converges(void **state)
+{
+    (void)state;
+    state_number = 6;
+    put_manifest(land(SCOPE_F, "f", "run-f-1", "2024-02-01T00:00:00Z", true, 20, 0));
+    run_result r = ingest("--scope", SCOPE_F, NULL, NULL);
+    assert_int_equal(r.code, 0);
+    run_result_dispose(&r);
+    put_manifest(land(SCOPE_F, "f", "run-f-2", "2024-02-02T00:00:00Z", false, 6000, 500));
+
+    char *binary = test_build_path("agent/hubagent");
+    char env_text[6][600];
+    ingest_env(env_text);
+    char *env[] = {env_text[0],
+                   env_text[1],
+                   env_text[2],
+                   env_text[3],
+                   env_text[4],
+                   env_text[5],
+                   "AZURE_TENANT_ID=" T_TENANT,
+                   "AZURE_CLIENT_ID=" T_SP,
+                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   NULL};
+    char *argv[] = {binary, "ingest", "--scope", SCOPE_F, NULL};
+    test_process child;
+    assert_int_equal(test_process_start(argv, env, &child), 0);
+    char names[16384];
+    bool seen = false;
+    for (int i = 0; i < 2000 && !seen; i++) {
+        list_names("ingestion", DEST_F "/run-f-2__", names, sizeof names);
+        seen = names[0] != '\0';
+        if (!seen)
+            sleep_ms(5);
+    }
+    kill(child.pid, SIGKILL);
+    int killed = test_process_stop(&child);
+    test_process_dispose(&child);
+    free(binary);
+    assert_true(seen);
+    /* It really died midway, not after finishing. */
+    assert_true(WIFSIGNALED(killed) && WTERMSIG(killed) == SIGKILL);
+    r = ingest("--scope", SCOPE_F, NULL, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    run_result_dispose(&r);
+    assert_int_equal(list_names("ingestion", DEST_F "/", names, sizeof names), 13);
+    assert_null(strstr(names, "run-f-1"));
+    char *id = manifest_run(DEST_F);
+    assert_string_equal(id, "run-f-2");
+    free(id);
+    int64_t rows = 0;
+    for (int part = 1; part <= 12; part++) {
+        char name[300];
+        snprintf(name, sizeof name, DEST_F "/run-f-2__part_0_%04d.parquet", part);
+        rows += parquet_rows("ingestion", name, NULL);
+    }
+    assert_int_equal(rows, 6000);
+}
+
+#define SCOPE_G "/subscriptions/00000000-0000-0000-0000-0000000000a7"
+
+/* retention.msexports.days > 0: the hub keeps source data, so does the hand-off. */
+static void test_retention_days_keep_sources(void **state)
+{
+    (void)state;
+    state_number = 7;
+    static const char settings[] =
+        "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"type\":\"HubInstance\","
+        "\"version\":\"14.0\",\"scopes\":[{\"scope\":\"" T_SUB "\"}],\"retention\":{"
+        "\"msexports\":{\"days\":7},\"ingestion\":{\"months\":13}}}";
+    char path[600];
+    snprintf(path, sizeof path, "%s/settings-keep.json", work_dir);
+    test_write_file(path, settings, strlen(settings));
+    keep_settings = path;
+    put_manifest(land(SCOPE_G, "g", "run-g-1", "2024-02-01T00:00:00Z", true, 10, 0));
+    run_result r = ingest("--scope", SCOPE_G, NULL, NULL);
+    keep_settings = NULL;
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off"));
+    assert_non_null(strstr(r.out, "0 source blobs deleted by retention"));
+    run_result_dispose(&r);
+    assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+
+    /* A manifest listing another run's file is refused: retention must never reach it. */
+    json_t *m = land(SCOPE_G, "g", "run-g-2", "2024-02-02T00:00:00Z", true, 10, 0);
+    json_object_set_new(json_array_get(json_object_get(m, "blobs"), 0), "blobName",
+                        json_string("hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+    put_manifest(m);
+    keep_settings = path;
+    r = ingest("--scope", SCOPE_G, NULL, NULL);
+    keep_settings = NULL;
+    assert_int_equal(r.code, 3);
+    assert_non_null(strstr(r.out, "1 invalid"));
+    assert_non_null(strstr(r.out, "is not in the manifest's folder"));
+    run_result_dispose(&r);
+    assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+    arm_error err; /* the later tests start from new states: leave them no bad manifest */
+    assert_int_equal(arm_blob_delete(blob, "msexports",
+                                     "hub/g/20240101-20240131/run-g-2/manifest.json", NULL, &err),
+                     ARM_OK);
+}
+
+#define SCOPE_H "/subscriptions/00000000-0000-0000-0000-0000000000a8"
+#define FACTORY                                                                                    \
+    T_SUB "/resourceGroups/rg-hub/providers/Microsoft.DataFactory/factories/demo-engine-x"
+#define FACTORIES "/providers/Microsoft.DataFactory/factories/demo-engine-x"
+
+/* --handoff adf: the hub's own msexports_ExecuteETL is started with what its blob trigger
+ * passes, and followed to its end; the agent places nothing itself. */
+static void test_data_factory_handoff(void **state)
+{
+    (void)state;
+    state_number = 9;
+    run_result r = ingest("--handoff", "adf", NULL, NULL);
+    assert_int_equal(r.code, 2); /* no --data-factory */
+    assert_non_null(strstr(r.err, "--data-factory"));
+    run_result_dispose(&r);
+    put_manifest(land(SCOPE_H, "h", "run-h-1", "2024-02-01T00:00:00Z", true, 10, 0));
+    char *binary = test_build_path("agent/hubagent");
+    char env_text[6][600], arm[300];
+    ingest_env(env_text);
+    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
+    char *env[] = {env_text[0],
+                   env_text[1],
+                   env_text[2],
+                   env_text[3],
+                   env_text[4],
+                   env_text[5],
+                   arm,
+                   "AZURE_TENANT_ID=" T_TENANT,
+                   "AZURE_CLIENT_ID=" T_SP,
+                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   "HUBAGENT_POLL_INTERVAL=1",
+                   NULL};
+    char *argv[] = {binary, "ingest",         "--scope", SCOPE_H, "--handoff",
+                    "adf",  "--data-factory", FACTORY,   NULL};
+    char *out = NULL, *err = NULL;
+    int code = test_run_command(argv, env, NULL, &out, &err);
+    free(binary);
+    if (code != 0)
+        fprintf(stderr, "%s\n%s\n", out, err);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(out, "1 handed off"));
+    assert_non_null(strstr(err, "msexports_ExecuteETL run"));
+    free(out);
+    free(err);
+    char url[300];
+    snprintf(url, sizeof url, "%s/admin/pipelineruns", fx.admin);
+    http_result h;
+    http_call("GET", url, NULL, NULL, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_int_equal(json_array_size(h.json), 1);
+    json_t *run = json_array_get(h.json, 0);
+    assert_string_equal(json_string_value(json_object_get(run, "pipelineName")),
+                        "msexports_ExecuteETL");
+    assert_string_equal(json_string_value(json_object_get(run, "status")), "Succeeded");
+    json_t *parameters = json_object_get(run, "parameters");
+    assert_string_equal(json_string_value(json_object_get(parameters, "folderPath")),
+                        "msexports/hub/h/20240101-20240131/run-h-1");
+    assert_string_equal(json_string_value(json_object_get(parameters, "fileName")),
+                        "manifest.json");
+    http_result_dispose(&h);
+    /* The pipeline places the files, not the agent. */
+    char names[1024];
+    assert_int_equal(list_names("ingestion",
+                                "Costs/2024/01/subscriptions/"
+                                "00000000-0000-0000-0000-0000000000a8/",
+                                names, sizeof names),
+                     0);
+    /* The mock checks names and parameters as the service would. */
+    arm_call(&fx, token, "POST",
+             T_SUB "/resourceGroups/rg-hub" FACTORIES
+                   "/pipelines/msexports_ExecuteETL/createRun?api-version=2018-06-01",
+             "{\"folderPath\":\"hub/x\",\"fileName\":\"manifest.json\"}", &h);
+    assert_int_equal(h.status, 400);
+    http_result_dispose(&h);
+    arm_call(&fx, token, "POST",
+             T_SUB "/resourceGroups/rg-hub" FACTORIES
+                   "/pipelines/no_such_pipeline/createRun?api-version=2018-06-01",
+             "{}", &h);
+    assert_int_equal(h.status, 404);
+    http_result_dispose(&h);
+}
+
+/* The folder `run --once` handed the current month to (test 0), or "" when none. */
+static void current_month_folder(char *out, size_t size)
+{
+    char names[16384];
+    list_names("ingestion", "Costs/", names, sizeof names);
+    out[0] = '\0';
+    for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n"))
+        if (strstr(line, "/00000000-0000-0000-0000-00000000000a/manifest.json") &&
+            strncmp(line, "Costs/2024/01/", 14) != 0) {
+            snprintf(out, size, "%.*s", (int)(strlen(line) - 14), line);
+            return;
+        }
+}
+
+/* The scheduled agent (`run` without --once) hands off after its tick, then stops on
+ * SIGTERM. */
+static void test_scheduled_agent_hands_off(void **state)
+{
+    (void)state;
+    state_number = 8;
+    char folder[512];
+    current_month_folder(folder, sizeof folder);
+    assert_true(folder[0] != '\0');
+    char *before = manifest_run(folder);
+    assert_non_null(before);
+    char *binary = test_build_path("agent/hubagent");
+    char env_text[6][600], arm[300];
+    ingest_env(env_text);
+    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
+    char *env[] = {env_text[0],
+                   env_text[1],
+                   env_text[2],
+                   env_text[3],
+                   env_text[4],
+                   env_text[5],
+                   arm,
+                   "AZURE_TENANT_ID=" T_TENANT,
+                   "AZURE_CLIENT_ID=" T_SP,
+                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
+                   "HUBAGENT_HUB_NAME=Demo",
+                   "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
+                   "HUBAGENT_DATASETS=costs",
+                   "HUBAGENT_WATCH=120",
+                   "HUBAGENT_POLL_INTERVAL=1",
+                   "HUBAGENT_LOG_FORMAT=json",
+                   NULL};
+    char *argv[] = {binary, "run", "--no-online-check", NULL};
+    test_process child;
+    assert_int_equal(test_process_start(argv, env, &child), 0);
+    char *after = NULL;
+    for (int i = 0; i < 600; i++) {
+        free(after);
+        after = manifest_run(folder);
+        if (after && strcmp(after, before) != 0)
+            break;
+        sleep_ms(100);
+    }
+    int status = test_process_stop(&child);
+    size_t len = 0;
+    char *log = test_read_file(child.stderr_path, &len);
+    test_process_dispose(&child);
+    free(binary);
+    assert_non_null(after);
+    if (strcmp(after, before) == 0)
+        fprintf(stderr, "%s\n", log ? log : "");
+    assert_string_not_equal(after, before); /* a new run of the month replaced the old one */
+    assert_non_null(strstr(log, "Hand-off: "));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    free(log);
+    free(before);
+    free(after);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_once_hands_off_after_the_tick),
+        cmocka_unit_test(test_mock_runs_handed_off_and_replaced),
+        cmocka_unit_test(test_late_and_duplicated_manifests_are_ignored),
+        cmocka_unit_test(test_missing_blob_waits_then_reports),
+        cmocka_unit_test(test_bad_files_are_quarantined),
+        cmocka_unit_test(test_hub_data_loss_cases),
+        cmocka_unit_test(test_kill_midway_then_rerun_converges),
+        cmocka_unit_test(test_retention_days_keep_sources),
+        cmocka_unit_test(test_scheduled_agent_hands_off),
+        cmocka_unit_test(test_data_factory_handoff),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
