@@ -121,6 +121,9 @@ static agent_handoff_status discover(handoff_context *hc, agent_state *state, ca
                           &page, &arm) != ARM_OK) {
             free(marker);
             arm_blob_list_page_dispose(&page);
+            /* No container yet: no export has landed, so there is nothing to hand off. */
+            if (arm.http_status == 404 && strcmp(arm.code, "ContainerNotFound") == 0)
+                return AGENT_HANDOFF_OK;
             return handoff_storage_fail(error, "listing", hc->options->source_container, &arm);
         }
         free(marker);
@@ -483,7 +486,8 @@ agent_handoff_status agent_handoff_run(arm_blob_client *blob, agent_state *state
         else
             candidate_dispose(c);
     }
-    qsort(all, kept, sizeof *all, by_destination_newest_first);
+    if (kept > 1)
+        qsort(all, kept, sizeof *all, by_destination_newest_first);
     for (size_t i = 0; i < kept && status == AGENT_HANDOFF_OK;) {
         size_t j = i + 1;
         while (j < kept && strcmp(all[j].destination, all[i].destination) == 0)

@@ -84,7 +84,10 @@ static void test_second_agent_refused(void **state)
     (void)state;
     char *binary = test_build_path("agent/hubagent");
     char *run_forever[] = {binary, "run", NULL};
-    assert_int_equal(test_process_start(run_forever, agent_env("first"), &first), 0);
+    int started = test_process_start(run_forever, agent_env("first"), &first);
+    if (started != 0)
+        free(binary);
+    assert_int_equal(started, 0);
     /* Wait until the first agent has reconciled and fired its runs: from then
      * on it only follows them, and holds the lease all along. */
     for (int i = 0; i < 300 && admin_count(&mock, "exports.run") < 14; i++) {
@@ -113,7 +116,14 @@ static void test_second_agent_refused(void **state)
     assert_int_equal(admin_count(&mock, "exports.list"), 0);
     assert_int_equal(admin_count(&mock, "exports.run"), 0);
 
+    time_t asked = time(NULL);
     int status = test_process_stop(&first);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char *log = test_read_file(first.stderr_path, NULL);
+        fprintf(stderr, "first agent: status %d after %ld s\n%s\n", status,
+                (long)(time(NULL) - asked), log ? log : "");
+        free(log);
+    }
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     code = test_run_command(run_once, agent_env("second"), NULL, &out, &err);
     if (code != 0)
