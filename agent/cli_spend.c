@@ -1,15 +1,20 @@
 /* `hubagent spend-scopes validate|report`: checks a spendScopes file the way `settings
  * validate` checks settings, and attributes a month of FOCUS cost data to the spend scopes. */
+#include "agent/azure.h"
 #include "agent/cli.h"
 #include "spend/spend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The hub's ingestion container (spec: finops-hub ingestion layout). */
+#define SPEND_INGESTION_CONTAINER "ingestion"
+
 static const char spend_usage[] =
     "usage: hubagent spend-scopes validate [--json] FILE\n"
     "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE --input DIR\n"
-    "                                    [--output DIR [--spend-state FILE]] [--json]\n\n"
+    "                                    [--output DIR [--spend-state FILE] [--upload]] [--json]\n"
+    "                                    [--storage-endpoint URL] [--OPTION VALUE]...\n\n"
     "validate: checks a spendScopes file (segments without overlaps or gaps, conditions\n"
     "  defined and used, fields, operators, regexes). Exit 0 when valid, 1 when not.\n"
     "report: attributes every row of the month's FOCUS cost Parquet files under --input to\n"
@@ -17,7 +22,8 @@ static const char spend_usage[] =
     "  stays unscoped with its subscription. With --output, writes the summary to\n"
     "  DIR/SpendScopes/YYYY/MM/spend-scopes.parquet. Exit 0 when the totals reconcile,\n"
     "  1 on failure. Exit 2 on usage errors. With --spend-state, a month whose definitions and\n"
-    "  input files are unchanged since it was last written is read back from its summary.\n\n"
+    "  input files are unchanged since it was last written is read back from its summary.\n"
+    "  With --upload, the summary also goes to the hub's storage: ingestion/SpendScopes/...\n\n"
     "  --json    print the verdict / report as JSON on stdout\n";
 
 static void print_problems_json(FILE *out, const spend_report *report, spend_severity severity)
@@ -314,46 +320,66 @@ static void print_report_table(FILE *out, const spend_definitions *d, const spen
     free(unscoped);
 }
 
+/* The summary to the hub's ingestion container, at the same relative path. One block blob:
+ * Blob storage commits it whole or not at all, so readers never see part of a month. */
+static int upload_summary(const agent_cli_args *args, const char *local, const char *blob)
+{
+    agent_config config;
+    agent_config_error config_error = {{0}};
+    if (agent_config_load(args->option_names, args->option_values, args->option_count, NULL,
+                          &config, &config_error) != AGENT_CONFIG_OK) {
+        fprintf(stderr, "hubagent: %s\n", config_error.message);
+        return AGENT_EXIT_FAILED;
+    }
+    agent_azure *azure = NULL;
+    arm_error error;
+    arm_error_init(&error);
+    arm_status result = agent_azure_open(&config, &azure, &error);
+    if (result == ARM_OK && azure->blob == NULL)
+        result = arm_error_set(&error, ARM_ERR_INVALID_ARGUMENT,
+                               "no --storage-endpoint: where is the hub's storage account?");
+    if (result == ARM_OK)
+        result = arm_blob_create_container(azure->blob, SPEND_INGESTION_CONTAINER, NULL, &error);
+    arm_blob_source source = {.path = local};
+    if (result == ARM_OK)
+        result = arm_blob_put(azure->blob, SPEND_INGESTION_CONTAINER, blob, &source,
+                              "application/vnd.apache.parquet", NULL, NULL, &error);
+    if (result != ARM_OK) {
+        char line[1024];
+        fprintf(stderr, "hubagent: cannot upload %s to %s/%s: %s\n", local,
+                SPEND_INGESTION_CONTAINER, blob, arm_error_format(&error, line, sizeof line));
+    } else {
+        fprintf(stderr, "hubagent: uploaded %s/%s\n", SPEND_INGESTION_CONTAINER, blob);
+    }
+    agent_azure_free(azure);
+    agent_config_dispose(&config);
+    return result == ARM_OK ? AGENT_EXIT_OK : AGENT_EXIT_FAILED;
+}
+
 static int spend_report_month(int argc, char **argv)
 {
-    int json = 0;
-    const char *month_text = NULL, *file = NULL, *input = NULL, *output = NULL, *state = NULL;
-    struct {
-        const char *name;
-        const char **value;
-    } valued[] = {{"--month", &month_text},
-                  {"--spend-scopes", &file},
-                  {"--input", &input},
-                  {"--output", &output},
-                  {"--spend-state", &state}};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(spend_usage, stdout);
-            return AGENT_EXIT_OK;
-        }
-        bool known = false;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !known; k++) {
-            size_t n = strlen(valued[k].name);
-            if (strncmp(argv[i], valued[k].name, n) != 0)
-                continue;
-            if (argv[i][n] == '=')
-                *valued[k].value = argv[i] + n + 1;
-            else if (argv[i][n] == '\0' && i + 1 < argc)
-                *valued[k].value = argv[++i];
-            else if (argv[i][n] == '\0')
-                return agent_cli_usage_error("spend-scopes report: %s needs a value",
-                                             valued[k].name);
-            else
-                continue;
-            known = true;
-        }
-        if (!known)
-            return agent_cli_usage_error("spend-scopes report: unknown argument '%s'", argv[i]);
+    /* Own switches; any other --name VALUE is an agent option (storage endpoint, key, …). */
+    static const char *const switches[] = {
+        "json",         "help",   "month=", "spend-scopes=", "input=", "output=",
+        "spend-state=", "upload", NULL};
+    agent_cli_args args;
+    int rc = agent_cli_parse_args(argc, argv, switches, &args);
+    if (rc != AGENT_EXIT_OK)
+        return rc;
+    if (agent_cli_has_switch(&args, "help")) {
+        fputs(spend_usage, stdout);
+        return AGENT_EXIT_OK;
     }
+    if (args.positional_count > 0)
+        return agent_cli_usage_error("spend-scopes report: unknown argument '%s'",
+                                     args.positional[0]);
+    int json = agent_cli_has_switch(&args, "json");
+    bool upload = agent_cli_has_switch(&args, "upload");
+    const char *month_text = agent_cli_switch_value(&args, "month");
+    const char *file = agent_cli_switch_value(&args, "spend-scopes");
+    const char *input = agent_cli_switch_value(&args, "input");
+    const char *output = agent_cli_switch_value(&args, "output");
+    const char *state = agent_cli_switch_value(&args, "spend-state");
     spend_month month;
     if (month_text == NULL || !spend_month_parse(month_text, &month))
         return agent_cli_usage_error("spend-scopes report: --month YYYY-MM is required%s%s%s",
@@ -365,6 +391,9 @@ static int spend_report_month(int argc, char **argv)
         return agent_cli_usage_error("spend-scopes report: --input DIR is required");
     if (state != NULL && output == NULL)
         return agent_cli_usage_error("spend-scopes report: --spend-state needs --output");
+    if (upload && output == NULL)
+        return agent_cli_usage_error("spend-scopes report: --upload needs --output (the local "
+                                     "copy it uploads)");
 
     spend_definitions *d = NULL;
     if (load_definitions(file, 0, &d) != AGENT_EXIT_OK)
@@ -406,6 +435,12 @@ static int spend_report_month(int argc, char **argv)
         fprintf(stderr, "%s: error: %s\n", error.file, error.message);
         code = AGENT_EXIT_FAILED;
     }
+    if (code == AGENT_EXIT_OK && upload && !spend_summary_reconciles(summary)) {
+        fprintf(stderr, "hubagent: spend-scopes report: totals do not reconcile: not uploaded\n");
+        code = AGENT_EXIT_FAILED;
+    }
+    if (code == AGENT_EXIT_OK && upload)
+        code = upload_summary(&args, output_path, relative);
     if (code == AGENT_EXIT_OK) {
         if (json)
             print_report_json(stdout, d, summary, output_path, reused);

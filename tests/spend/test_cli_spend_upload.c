@@ -1,0 +1,124 @@
+/* `hubagent spend-scopes report --upload`: the month's summary lands in the hub's ingestion
+ * container (Azurite) byte for byte as written locally, and is refused without storage. */
+#include "test_util.h"
+
+#include "arm/blob.h"
+#include "focus/focus.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static int run(const char *const *args, char **out_err)
+{
+    char *binary = test_build_path("agent/hubagent");
+    char *argv[24] = {binary};
+    size_t n = 1;
+    for (; args[n - 1] != NULL && n < 23; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    char *out = NULL;
+    int code = test_run_command(argv, NULL, NULL, &out, out_err);
+    free(out);
+    free(binary);
+    return code;
+}
+
+static void test_upload(void **state)
+{
+    (void)state;
+    test_azurite azurite;
+    assert_int_equal(test_azurite_start(&azurite), 0);
+    char *dir = test_make_temp_dir(), *out = test_make_temp_dir();
+    focus_export_options options = focus_export_options_default();
+    options.scope = "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e";
+    options.year = 2024;
+    options.month = 5;
+    options.dataset = "FocusCost";
+    options.version = "1.0r2";
+    options.format = FOCUS_FORMAT_PARQUET;
+    options.compression = FOCUS_COMPRESSION_SNAPPY;
+    options.rows = 1500;
+    options.directory = dir;
+    options.keep_files = true;
+    focus_export_result result;
+    focus_error ferror;
+    focus_error_init(&ferror);
+    assert_int_equal(focus_export_month(&options, &result, &ferror), FOCUS_OK);
+    focus_export_result_dispose(&result);
+    char *file = test_data_path("spend/valid.json");
+
+    char *err = NULL;
+    int code = run((const char *[]){"spend-scopes", "report", "--month", "2024-05",
+                                    "--spend-scopes", file, "--input", dir, "--output", out,
+                                    "--upload", "--storage-endpoint", azurite.endpoint,
+                                    "--storage-key", TEST_AZURITE_KEY, NULL},
+                   &err);
+    if (code != 0)
+        fprintf(stderr, "%s\n", err ? err : "");
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(err, "uploaded ingestion/SpendScopes/2024/05/spend-scopes.parquet"));
+    assert_null(strstr(err, TEST_AZURITE_KEY)); /* the key never shows */
+    free(err);
+
+    arm_http_options ho = arm_http_options_default();
+    arm_blob_options bo = arm_blob_options_default();
+    bo.endpoint = azurite.endpoint;
+    bo.shared_key = TEST_AZURITE_KEY;
+    arm_http_client *http = NULL;
+    arm_blob_client *blob = NULL;
+    assert_int_equal(arm_http_client_new(&ho, &http, NULL), ARM_OK);
+    assert_int_equal(arm_blob_client_new(http, &bo, &blob, NULL), ARM_OK);
+    char *downloaded = NULL, *local = NULL;
+    assert_true(asprintf(&downloaded, "%s/downloaded.parquet", dir) > 0);
+    assert_true(asprintf(&local, "%s/SpendScopes/2024/05/spend-scopes.parquet", out) > 0);
+    arm_blob_sink sink = {.path = downloaded};
+    assert_int_equal(arm_blob_get(blob, "ingestion", "SpendScopes/2024/05/spend-scopes.parquet",
+                                  &sink, NULL, NULL, NULL),
+                     ARM_OK);
+    size_t a_length = 0, b_length = 0;
+    char *a = test_read_file(local, &a_length), *b = test_read_file(downloaded, &b_length);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a_length, b_length);
+    assert_memory_equal(a, b, a_length);
+    free(a);
+    free(b);
+    arm_blob_client_free(blob);
+    arm_http_client_free(http);
+
+    /* Nowhere to upload to, and nothing local to upload. */
+    code = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes",
+                                file, "--input", dir, "--output", out, "--upload", NULL},
+               &err);
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(err, "no --storage-endpoint"));
+    free(err);
+    code = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes",
+                                file, "--input", dir, "--upload", NULL},
+               &err);
+    assert_int_equal(code, 2);
+    free(err);
+
+    free(downloaded);
+    free(local);
+    free(file);
+    test_remove_tree(dir);
+    test_remove_tree(out);
+    free(dir);
+    free(out);
+    test_azurite_stop(&azurite);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_upload),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
