@@ -1,18 +1,16 @@
 /* `hubagent spend-scopes validate|report`: checks a spendScopes file the way `settings
  * validate` checks settings, and attributes a month of FOCUS cost data to the spend scopes. */
-#include "agent/azure.h"
 #include "agent/cli.h"
+#include "agent/cli_spend_hub.h"
 #include "spend/spend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* The hub's ingestion container (spec: finops-hub ingestion layout). */
-#define SPEND_INGESTION_CONTAINER "ingestion"
-
 static const char spend_usage[] =
     "usage: hubagent spend-scopes validate [--json] FILE\n"
-    "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE --input DIR\n"
+    "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE\n"
+    "                                    (--input DIR | --from-hub)\n"
     "                                    [--output DIR [--spend-state FILE] [--upload]] [--json]\n"
     "                                    [--storage-endpoint URL] [--OPTION VALUE]...\n\n"
     "validate: checks a spendScopes file (segments without overlaps or gaps, conditions\n"
@@ -23,7 +21,9 @@ static const char spend_usage[] =
     "  DIR/SpendScopes/YYYY/MM/spend-scopes.parquet. Exit 0 when the totals reconcile,\n"
     "  1 on failure. Exit 2 on usage errors. With --spend-state, a month whose definitions and\n"
     "  input files are unchanged since it was last written is read back from its summary.\n"
-    "  With --upload, the summary also goes to the hub's storage: ingestion/SpendScopes/...\n\n"
+    "  With --upload, the summary also goes to the hub's storage: ingestion/SpendScopes/...\n"
+    "  --from-hub reads the month's files from the hub's storage (ingestion/Costs/YYYY/MM/)\n"
+    "  instead of --input.\n\n"
     "  --json    print the verdict / report as JSON on stdout\n";
 
 static void print_problems_json(FILE *out, const spend_report *report, spend_severity severity)
@@ -320,48 +320,12 @@ static void print_report_table(FILE *out, const spend_definitions *d, const spen
     free(unscoped);
 }
 
-/* The summary to the hub's ingestion container, at the same relative path. One block blob:
- * Blob storage commits it whole or not at all, so readers never see part of a month. */
-static int upload_summary(const agent_cli_args *args, const char *local, const char *blob)
-{
-    agent_config config;
-    agent_config_error config_error = {{0}};
-    if (agent_config_load(args->option_names, args->option_values, args->option_count, NULL,
-                          &config, &config_error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", config_error.message);
-        return AGENT_EXIT_FAILED;
-    }
-    agent_azure *azure = NULL;
-    arm_error error;
-    arm_error_init(&error);
-    arm_status result = agent_azure_open(&config, &azure, &error);
-    if (result == ARM_OK && azure->blob == NULL)
-        result = arm_error_set(&error, ARM_ERR_INVALID_ARGUMENT,
-                               "no --storage-endpoint: where is the hub's storage account?");
-    if (result == ARM_OK)
-        result = arm_blob_create_container(azure->blob, SPEND_INGESTION_CONTAINER, NULL, &error);
-    arm_blob_source source = {.path = local};
-    if (result == ARM_OK)
-        result = arm_blob_put(azure->blob, SPEND_INGESTION_CONTAINER, blob, &source,
-                              "application/vnd.apache.parquet", NULL, NULL, &error);
-    if (result != ARM_OK) {
-        char line[1024];
-        fprintf(stderr, "hubagent: cannot upload %s to %s/%s: %s\n", local,
-                SPEND_INGESTION_CONTAINER, blob, arm_error_format(&error, line, sizeof line));
-    } else {
-        fprintf(stderr, "hubagent: uploaded %s/%s\n", SPEND_INGESTION_CONTAINER, blob);
-    }
-    agent_azure_free(azure);
-    agent_config_dispose(&config);
-    return result == ARM_OK ? AGENT_EXIT_OK : AGENT_EXIT_FAILED;
-}
-
 static int spend_report_month(int argc, char **argv)
 {
     /* Own switches; any other --name VALUE is an agent option (storage endpoint, key, …). */
-    static const char *const switches[] = {
-        "json",         "help",   "month=", "spend-scopes=", "input=", "output=",
-        "spend-state=", "upload", NULL};
+    static const char *const switches[] = {"json",     "help",    "month=",       "spend-scopes=",
+                                           "input=",   "output=", "spend-state=", "upload",
+                                           "from-hub", NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -375,6 +339,7 @@ static int spend_report_month(int argc, char **argv)
                                      args.positional[0]);
     int json = agent_cli_has_switch(&args, "json");
     bool upload = agent_cli_has_switch(&args, "upload");
+    bool from_hub = agent_cli_has_switch(&args, "from-hub");
     const char *month_text = agent_cli_switch_value(&args, "month");
     const char *file = agent_cli_switch_value(&args, "spend-scopes");
     const char *input = agent_cli_switch_value(&args, "input");
@@ -387,8 +352,8 @@ static int spend_report_month(int argc, char **argv)
                                      month_text ? "')" : "");
     if (file == NULL)
         return agent_cli_usage_error("spend-scopes report: --spend-scopes FILE is required");
-    if (input == NULL)
-        return agent_cli_usage_error("spend-scopes report: --input DIR is required");
+    if ((input == NULL) == !from_hub)
+        return agent_cli_usage_error("spend-scopes report: either --input DIR or --from-hub");
     if (state != NULL && output == NULL)
         return agent_cli_usage_error("spend-scopes report: --spend-state needs --output");
     if (upload && output == NULL)
@@ -410,9 +375,15 @@ static int spend_report_month(int argc, char **argv)
         output_path = NULL;
         code = AGENT_EXIT_FAILED;
     }
+    char *fetched = NULL; /* --from-hub: the month's blobs, downloaded */
+    if (code == AGENT_EXIT_OK && from_hub) {
+        code = spend_hub_fetch_month(&args, month / 12, month % 12 + 1, &fetched, data_digest);
+        input = fetched;
+    }
     if (code == AGENT_EXIT_OK && state != NULL) {
         spend_definitions_month_digest(d, month, definitions_digest);
-        if (spend_directory_fingerprint(input, data_digest, &error) != SPEND_OK) {
+        /* From the hub, data_digest is already the blobs' names, sizes and eTags. */
+        if (!from_hub && spend_directory_fingerprint(input, data_digest, &error) != SPEND_OK) {
             fprintf(stderr, "%s: error: %s\n", error.file, error.message);
             code = AGENT_EXIT_FAILED;
         } else if (spend_state_is_current(state, month, definitions_digest, data_digest)) {
@@ -440,7 +411,7 @@ static int spend_report_month(int argc, char **argv)
         code = AGENT_EXIT_FAILED;
     }
     if (code == AGENT_EXIT_OK && upload)
-        code = upload_summary(&args, output_path, relative);
+        code = spend_hub_upload(&args, output_path, relative);
     if (code == AGENT_EXIT_OK) {
         if (json)
             print_report_json(stdout, d, summary, output_path, reused);
@@ -459,6 +430,8 @@ static int spend_report_month(int argc, char **argv)
             code = AGENT_EXIT_FAILED;
         }
     }
+    spend_hub_remove_dir(fetched);
+    free(fetched);
     free(output_path);
     spend_summary_free(summary);
     spend_definitions_free(d);

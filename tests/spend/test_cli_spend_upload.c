@@ -5,6 +5,8 @@
 #include "arm/blob.h"
 #include "focus/focus.h"
 
+#include <jansson.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,19 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+static int run_out(const char *const *args, char **out_out, char **out_err)
+{
+    char *binary = test_build_path("agent/hubagent");
+    char *argv[24] = {binary};
+    size_t n = 1;
+    for (; args[n - 1] != NULL && n < 23; n++)
+        argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    int code = test_run_command(argv, NULL, NULL, out_out, out_err);
+    free(binary);
+    return code;
+}
 
 static int run(const char *const *args, char **out_err)
 {
@@ -54,11 +69,11 @@ static void test_upload(void **state)
     char *file = test_data_path("spend/valid.json");
 
     char *err = NULL;
-    int code = run((const char *[]){"spend-scopes", "report", "--month", "2024-05",
-                                    "--spend-scopes", file, "--input", dir, "--output", out,
-                                    "--upload", "--storage-endpoint", azurite.endpoint,
-                                    "--storage-key", TEST_AZURITE_KEY, NULL},
-                   &err);
+    int code =
+        run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", file,
+                             "--input", dir, "--output", out, "--upload", "--storage-endpoint",
+                             azurite.endpoint, "--storage-key", TEST_AZURITE_KEY, NULL},
+            &err);
     if (code != 0)
         fprintf(stderr, "%s\n", err ? err : "");
     assert_int_equal(code, 0);
@@ -89,6 +104,67 @@ static void test_upload(void **state)
     assert_memory_equal(a, b, a_length);
     free(a);
     free(b);
+
+    /* The month's cost files in the ingestion layout, with a manifest that is not data. */
+    assert_int_equal(arm_blob_create_container(blob, "ingestion", NULL, NULL), ARM_OK);
+    char *part = NULL;
+    assert_true(asprintf(&part, "%s/part_0_0001.parquet", dir) > 0);
+    arm_blob_source source = {.path = part};
+    const char *base = "Costs/2024/05/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e/";
+    char blob_name[256];
+    snprintf(blob_name, sizeof blob_name, "%srun1__part_0_0001.parquet", base);
+    assert_int_equal(arm_blob_put(blob, "ingestion", blob_name, &source, NULL, NULL, NULL, NULL),
+                     ARM_OK);
+    snprintf(blob_name, sizeof blob_name, "%smanifest.json", base);
+    arm_blob_source manifest = {.data = "{}", .data_len = 2, .length = 2};
+    assert_int_equal(arm_blob_put(blob, "ingestion", blob_name, &manifest, NULL, NULL, NULL, NULL),
+                     ARM_OK);
+    char *state_file = NULL;
+    assert_true(asprintf(&state_file, "%s/spend-state.json", out) > 0);
+    const char *const from_hub[] = {"spend-scopes",
+                                    "report",
+                                    "--month",
+                                    "2024-05",
+                                    "--spend-scopes",
+                                    file,
+                                    "--from-hub",
+                                    "--output",
+                                    out,
+                                    "--spend-state",
+                                    state_file,
+                                    "--json",
+                                    "--storage-endpoint",
+                                    azurite.endpoint,
+                                    "--storage-key",
+                                    TEST_AZURITE_KEY,
+                                    NULL};
+    for (int round = 0; round < 2; round++) {
+        char *json_out = NULL;
+        code = run_out(from_hub, &json_out, &err);
+        if (code != 0)
+            fprintf(stderr, "%s\n", err ? err : "");
+        assert_int_equal(code, 0);
+        json_error_t jerror;
+        json_t *root = json_loads(json_out, 0, &jerror);
+        assert_non_null(root);
+        assert_int_equal(json_is_true(json_object_get(root, "reused")), round == 1);
+        if (round == 0)
+            assert_int_equal(json_integer_value(json_object_get(root, "files")), 1);
+        json_t *month = json_object_get(json_object_get(root, "totals"), "month");
+        assert_int_equal(json_integer_value(json_object_get(month, "rowCount")), 1500);
+        json_decref(root);
+        free(json_out);
+        free(err);
+    }
+    code = run((const char *[]){"spend-scopes", "report", "--month", "2024-06", "--spend-scopes",
+                                file, "--from-hub", "--storage-endpoint", azurite.endpoint,
+                                "--storage-key", TEST_AZURITE_KEY, NULL},
+               &err);
+    assert_int_equal(code, 1);
+    assert_non_null(strstr(err, "no .parquet blobs under ingestion/Costs/2024/06/"));
+    free(err);
+    free(state_file);
+    free(part);
     arm_blob_client_free(blob);
     arm_http_client_free(http);
 
