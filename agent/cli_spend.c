@@ -375,11 +375,10 @@ static int spend_report_month(int argc, char **argv)
         output_path = NULL;
         code = AGENT_EXIT_FAILED;
     }
-    char *fetched = NULL; /* --from-hub: the month's blobs, downloaded */
-    if (code == AGENT_EXIT_OK && from_hub) {
-        code = spend_hub_fetch_month(&args, month / 12, month % 12 + 1, &fetched, data_digest);
-        input = fetched;
-    }
+    char *fetched = NULL;              /* --from-hub: the month's blobs, downloaded */
+    spend_hub_month *hub_month = NULL; /* … listed first: an unchanged month is not read */
+    if (code == AGENT_EXIT_OK && from_hub)
+        code = spend_hub_month_open(&args, month / 12, month % 12 + 1, &hub_month, data_digest);
     if (code == AGENT_EXIT_OK && state != NULL) {
         spend_definitions_month_digest(d, month, definitions_digest);
         /* From the hub, data_digest is already the blobs' names, sizes and eTags. */
@@ -390,6 +389,10 @@ static int spend_report_month(int argc, char **argv)
             /* A summary that cannot be read back is simply evaluated again. */
             reused = spend_summary_read_parquet(output_path, &summary, &error) == SPEND_OK;
         }
+    }
+    if (code == AGENT_EXIT_OK && !reused && from_hub) {
+        code = spend_hub_month_download(hub_month, &fetched);
+        input = fetched;
     }
     if (code == AGENT_EXIT_OK && !reused &&
         spend_evaluate_directory(d, month, input, &summary, &error) != SPEND_OK) {
@@ -432,6 +435,7 @@ static int spend_report_month(int argc, char **argv)
     }
     spend_hub_remove_dir(fetched);
     free(fetched);
+    spend_hub_month_free(hub_month);
     free(output_path);
     spend_summary_free(summary);
     spend_definitions_free(d);

@@ -101,12 +101,101 @@ static char *local_name(const char *dir, const char *blob)
     return path;
 }
 
-int spend_hub_fetch_month(const agent_cli_args *args, int year, int month, char **out_dir,
-                          char out_digest[static 17])
+struct spend_hub_month {
+    hub_session session;
+    char prefix[32];
+    char **names; /* the month's *.parquet blobs */
+    size_t count;
+};
+
+void spend_hub_month_free(spend_hub_month *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->count; i++)
+        free(m->names[i]);
+    free(m->names);
+    close_session(&m->session);
+    free(m);
+}
+
+static void report(const spend_hub_month *m, const arm_error *error)
+{
+    char line[1024];
+    fprintf(stderr, "hubagent: cannot read %s/%s: %s\n", SPEND_INGESTION_CONTAINER, m->prefix,
+            arm_error_format(error, line, sizeof line));
+}
+
+int spend_hub_month_open(const agent_cli_args *args, int year, int month,
+                         spend_hub_month **out_month, char out_digest[static 17])
+{
+    *out_month = NULL;
+    spend_hub_month *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return AGENT_EXIT_FAILED;
+    snprintf(m->prefix, sizeof m->prefix, "Costs/%04d/%02d/", year, month);
+    arm_error error;
+    arm_error_init(&error);
+    arm_status result = open_session(args, &m->session, &error);
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    size_t capacity = 0;
+    char *marker = NULL;
+    do {
+        arm_blob_list_page page;
+        arm_blob_list_page_init(&page);
+        if (result == ARM_OK)
+            result = arm_blob_list(m->session.azure->blob, SPEND_INGESTION_CONTAINER, m->prefix,
+                                   marker, 0, &page, &error);
+        free(marker);
+        marker = NULL;
+        for (size_t i = 0; result == ARM_OK && i < page.count; i++) {
+            const arm_blob_item *item = &page.items[i];
+            size_t n = strlen(item->name);
+            if (n < 8 || strcmp(item->name + n - 8, ".parquet") != 0)
+                continue; /* manifests and other files are not cost rows */
+            if (m->count == capacity) {
+                capacity = capacity ? capacity * 2 : 16;
+                char **grown = realloc(m->names, capacity * sizeof *grown);
+                if (grown == NULL) {
+                    result = arm_error_set(&error, ARM_ERR_NO_MEMORY, "out of memory");
+                    break;
+                }
+                m->names = grown;
+            }
+            if ((m->names[m->count] = strdup(item->name)) == NULL) {
+                result = arm_error_set(&error, ARM_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            m->count++;
+            hash = mix(hash, item->name, n + 1);
+            hash = mix(hash, &item->props.content_length, sizeof item->props.content_length);
+            hash = mix(hash, item->props.etag, strlen(item->props.etag) + 1);
+        }
+        if (result == ARM_OK && page.next_marker != NULL &&
+            (marker = strdup(page.next_marker)) == NULL)
+            result = arm_error_set(&error, ARM_ERR_NO_MEMORY, "out of memory");
+        arm_blob_list_page_dispose(&page);
+    } while (result == ARM_OK && marker != NULL);
+    free(marker);
+    if (result != ARM_OK) {
+        report(m, &error);
+    } else if (m->count == 0) {
+        fprintf(stderr, "hubagent: no .parquet blobs under %s/%s\n", SPEND_INGESTION_CONTAINER,
+                m->prefix);
+        result = ARM_ERR_INVALID_ARGUMENT;
+    }
+    if (result != ARM_OK) {
+        spend_hub_month_free(m);
+        return AGENT_EXIT_FAILED;
+    }
+    snprintf(out_digest, 17, "%016llx", (unsigned long long)hash);
+    *out_month = m;
+    return AGENT_EXIT_OK;
+}
+
+int spend_hub_month_download(spend_hub_month *m, char **out_dir)
 {
     *out_dir = NULL;
-    char prefix[32];
-    snprintf(prefix, sizeof prefix, "Costs/%04d/%02d/", year, month);
     const char *tmp = getenv("TMPDIR");
     char *dir = NULL;
     if (asprintf(&dir, "%s/hubagent-spend-XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp") < 0)
@@ -116,58 +205,23 @@ int spend_hub_fetch_month(const agent_cli_args *args, int year, int month, char 
         free(dir);
         return AGENT_EXIT_FAILED;
     }
-    hub_session s;
     arm_error error;
     arm_error_init(&error);
-    arm_status result = open_session(args, &s, &error);
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    size_t files = 0;
-    char *marker = NULL;
-    do {
-        arm_blob_list_page page;
-        arm_blob_list_page_init(&page);
-        if (result == ARM_OK)
-            result = arm_blob_list(s.azure->blob, SPEND_INGESTION_CONTAINER, prefix, marker, 0,
-                                   &page, &error);
-        free(marker);
-        marker = NULL;
-        for (size_t i = 0; result == ARM_OK && i < page.count; i++) {
-            const arm_blob_item *item = &page.items[i];
-            size_t n = strlen(item->name);
-            if (n < 8 || strcmp(item->name + n - 8, ".parquet") != 0)
-                continue;
-            char *path = local_name(dir, item->name);
-            arm_blob_sink sink = {.path = path};
-            result = path == NULL ? arm_error_set(&error, ARM_ERR_NO_MEMORY, "out of memory")
-                                  : arm_blob_get(s.azure->blob, SPEND_INGESTION_CONTAINER,
-                                                 item->name, &sink, NULL, NULL, &error);
-            free(path);
-            hash = mix(hash, item->name, n + 1);
-            hash = mix(hash, &item->props.content_length, sizeof item->props.content_length);
-            hash = mix(hash, item->props.etag, strlen(item->props.etag) + 1);
-            files++;
-        }
-        if (result == ARM_OK && page.next_marker != NULL)
-            marker = strdup(page.next_marker);
-        arm_blob_list_page_dispose(&page);
-    } while (result == ARM_OK && marker != NULL);
-    free(marker);
-    close_session(&s);
-    if (result == ARM_OK && files == 0) {
-        fprintf(stderr, "hubagent: no .parquet blobs under %s/%s\n", SPEND_INGESTION_CONTAINER,
-                prefix);
-        result = ARM_ERR_INVALID_ARGUMENT;
-    } else if (result != ARM_OK) {
-        char line[1024];
-        fprintf(stderr, "hubagent: cannot read %s/%s: %s\n", SPEND_INGESTION_CONTAINER, prefix,
-                arm_error_format(&error, line, sizeof line));
+    arm_status result = ARM_OK;
+    for (size_t i = 0; result == ARM_OK && i < m->count; i++) {
+        char *path = local_name(dir, m->names[i]);
+        arm_blob_sink sink = {.path = path};
+        result = path == NULL ? arm_error_set(&error, ARM_ERR_NO_MEMORY, "out of memory")
+                              : arm_blob_get(m->session.azure->blob, SPEND_INGESTION_CONTAINER,
+                                             m->names[i], &sink, NULL, NULL, &error);
+        free(path);
     }
     if (result != ARM_OK) {
+        report(m, &error);
         spend_hub_remove_dir(dir);
         free(dir);
         return AGENT_EXIT_FAILED;
     }
-    snprintf(out_digest, 17, "%016llx", (unsigned long long)hash);
     *out_dir = dir;
     return AGENT_EXIT_OK;
 }
