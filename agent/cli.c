@@ -166,3 +166,14 @@ int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switc
     }
     return AGENT_EXIT_OK;
 }
+
+int agent_cli_load_config(const agent_cli_args *args, agent_config *out_config)
+{
+    agent_config_error error = {{0}};
+    if (agent_config_load(args->option_names, args->option_values, args->option_count, NULL,
+                          out_config, &error) != AGENT_CONFIG_OK) {
+        fprintf(stderr, "hubagent: %s\n", error.message);
+        return AGENT_EXIT_FAILED;
+    }
+    return AGENT_EXIT_OK;
+}

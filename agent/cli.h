@@ -46,6 +46,11 @@ typedef struct agent_cli_args {
 int agent_cli_parse_args(int argc, char **argv, const char *const *allowed_switches,
                          agent_cli_args *out_args);
 int agent_cli_has_switch(const agent_cli_args *args, const char *name);
+/* Resolves the options given on the command line (and environment, file,
+ * defaults) into out_config; on a bad value says why on stderr and returns
+ * AGENT_EXIT_FAILED (nothing to dispose then). */
+struct agent_config;
+int agent_cli_load_config(const agent_cli_args *args, struct agent_config *out_config);
 /* The value of a "name=" switch, or NULL when not given. */
 const char *agent_cli_switch_value(const agent_cli_args *args, const char *name);
 

@@ -28,12 +28,8 @@ int agent_cli_auth(int argc, char **argv)
     if (args.positional_count > 0)
         return agent_cli_usage_error("auth check: unexpected argument '%s'", args.positional[0]);
     agent_config config;
-    agent_config_error config_error = {{0}};
-    if (agent_config_load(args.option_names, args.option_values, args.option_count, NULL, &config,
-                          &config_error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", config_error.message);
+    if (agent_cli_load_config(&args, &config) != AGENT_EXIT_OK)
         return AGENT_EXIT_FAILED;
-    }
     auth_chain_options options;
     auth_chain_options_default(&options);
     auth_error error;

@@ -38,12 +38,8 @@ int agent_cli_config(int argc, char **argv)
     if (args.positional_count > 0)
         return agent_cli_usage_error("config show: unexpected argument '%s'", args.positional[0]);
     agent_config config;
-    agent_config_error error = {{0}};
-    if (agent_config_load(args.option_names, args.option_values, args.option_count, NULL, &config,
-                          &error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", error.message);
+    if (agent_cli_load_config(&args, &config) != AGENT_EXIT_OK)
         return AGENT_EXIT_FAILED;
-    }
     agent_config_print(&config, stdout, agent_cli_has_switch(&args, "json"));
     agent_config_dispose(&config);
     return AGENT_EXIT_OK;

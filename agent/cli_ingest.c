@@ -2,6 +2,7 @@
  * and the same pass for `run --once` after its runs were watched. */
 #include "agent/azure.h"
 #include "agent/cli.h"
+#include "agent/datafactory.h"
 #include "agent/handoff.h"
 #include "agent/log.h"
 
@@ -15,7 +16,7 @@ enum { EXIT_SOME_FAILED = 3 };
 static const char ingest_usage[] =
     "usage: hubagent ingest [--scope S] [--month YYYY-MM] [--wait SECONDS]\n"
     "                       [--incomplete-after SECONDS] [--summary] [--json]\n"
-    "                       [--handoff native|adf] [--data-factory ID]\n"
+    "                       [--handoff native|adf] [--prefix P]\n"
     "                       [--OPTION VALUE]...\n\n"
     "Hands every new landed run (manifest.json in msexports) to the hub's ingestion\n"
     "layout, as the hub's msexports_ExecuteETL does: Parquet copied server-side, CSV\n"
@@ -26,9 +27,12 @@ static const char ingest_usage[] =
     "  --scope S         only runs of this scope\n"
     "  --month YYYY-MM   only runs of this month\n"
     "  --wait SECONDS    poll this long for a run's missing files (default 0)\n"
+    "  --prefix P        only manifests whose msexports path starts with P (e.g. the\n"
+    "                    blob an Event Grid BlobCreated event names)\n"
     "  --summary         only print what was handed off, per scope and month\n"
     "  --handoff adf     start the hub's own Data Factory pipeline msexports_ExecuteETL\n"
-    "                    for each run instead (needs --data-factory RESOURCE_ID) and\n"
+    "                    for each run instead (--data-factory-id, else the hub's\n"
+    "                    {hub}-engine-* factory) and\n"
     "                    follow it to its end (--watch seconds, default 3600)\n"
     "Exit 0 when every run was handed off (or was already), 3 when some wait, were\n"
     "quarantined, conflict or failed, 1 when it could not start.\n";
@@ -134,14 +138,12 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
                       const char *month_text)
 {
     agent_config config;
-    agent_config_error config_error = {{0}};
-    if (agent_config_load(args->option_names, args->option_values, args->option_count, NULL,
-                          &config, &config_error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", config_error.message);
+    if (agent_cli_load_config(args, &config) != AGENT_EXIT_OK)
         return AGENT_EXIT_FAILED;
-    }
     agent_handoff_options options = agent_handoff_options_default();
     options.scope = scope;
+    /* An Event Grid BlobCreated handler passes the manifest's own path (or folder) here. */
+    options.prefix = agent_cli_switch_value(args, "prefix");
     options.year = year;
     options.month = month;
     const char *wait = agent_cli_switch_value(args, "wait");
@@ -194,11 +196,31 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
             }
         }
         agent_handoff_adf adf = {0};
+        agent_hub_factory factory = {0};
         const char *mode = agent_cli_switch_value(args, "handoff");
-        if (rc == AGENT_EXIT_OK && mode != NULL && strcmp(mode, "adf") == 0) {
+        bool use_adf = rc == AGENT_EXIT_OK && mode != NULL && strcmp(mode, "adf") == 0;
+        if (use_adf) {
+            /* --data-factory-id, else the hub's "{hub}-engine-*" factory next to its storage. */
+            if (agent_config_get(&config, AGENT_OPTION_DATA_FACTORY_ID) != NULL ||
+                agent_config_get(&config, AGENT_OPTION_HUB_NAME) != NULL) {
+                arm_error_init(&arm);
+                if (agent_hub_factory_inspect(azure, &config, &factory, &arm) != ARM_OK) {
+                    char line[1024];
+                    fprintf(stderr, "hubagent: finding the hub's Data Factory: %s\n",
+                            arm_error_format(&arm, line, sizeof line));
+                }
+            }
+            if (factory.id == NULL) {
+                fprintf(stderr, "hubagent: --handoff adf needs the hub's Data Factory: give "
+                                "--data-factory-id (or --hub-name and --storage-account-id to "
+                                "find {hub}-engine-*)\n");
+                rc = AGENT_EXIT_FAILED;
+            }
+        }
+        if (rc == AGENT_EXIT_OK && use_adf) {
             adf.arm = &azure->arm;
             adf.arm_endpoint = azure->arm_endpoint;
-            adf.factory_id = agent_cli_switch_value(args, "data-factory");
+            adf.factory_id = factory.id;
             int watch = agent_config_get_int(&config, AGENT_OPTION_WATCH);
             adf.watch_s = watch > 0 ? watch : 3600;
             adf.poll_s = agent_config_get_int(&config, AGENT_OPTION_POLL_INTERVAL);
@@ -216,6 +238,7 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
                 rc = problems(&report) ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
             }
         }
+        agent_hub_factory_dispose(&factory);
         settings_free(value);
         free(etag);
         agent_azure_free(azure);
@@ -234,8 +257,8 @@ static int run_ingest(const agent_cli_args *args, const char *scope, int year, i
 int agent_cli_ingest(int argc, char **argv)
 {
     static const char *const switches[] = {
-        "scope=",        "month=", "wait=", "incomplete-after=", "summary", "json", "handoff=",
-        "data-factory=", "help",   NULL};
+        "scope=",  "month=", "wait=", "incomplete-after=", "summary", "json", "handoff=",
+        "prefix=", "help",   NULL};
     agent_cli_args args;
     int rc = agent_cli_parse_args(argc, argv, switches, &args);
     if (rc != AGENT_EXIT_OK)
@@ -255,13 +278,6 @@ int agent_cli_ingest(int argc, char **argv)
     const char *mode = agent_cli_switch_value(&args, "handoff");
     if (mode != NULL && strcmp(mode, "native") != 0 && strcmp(mode, "adf") != 0)
         return agent_cli_usage_error("ingest: --handoff is native or adf, not '%s'", mode);
-    const char *factory = agent_cli_switch_value(&args, "data-factory");
-    if (mode != NULL && strcmp(mode, "adf") == 0 &&
-        (factory == NULL || strncasecmp(factory, "/subscriptions/", 15) != 0 ||
-         strcasestr(factory, "/providers/Microsoft.DataFactory/factories/") == NULL))
-        return agent_cli_usage_error(
-            "ingest: --handoff adf needs --data-factory /subscriptions/S/resourceGroups/G/"
-            "providers/Microsoft.DataFactory/factories/NAME (the hub's {hub}-engine-{suffix})");
     const char *scope = agent_cli_switch_value(&args, "scope");
     char *lower = NULL;
     if (scope != NULL) {

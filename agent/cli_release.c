@@ -21,12 +21,8 @@ int agent_cli_release(int argc, char **argv)
         return args.positional_count ? AGENT_EXIT_USAGE : AGENT_EXIT_OK;
     }
     agent_config config;
-    agent_config_error config_error = {{0}};
-    if (agent_config_load(args.option_names, args.option_values, args.option_count, NULL, &config,
-                          &config_error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", config_error.message);
+    if (agent_cli_load_config(&args, &config) != AGENT_EXIT_OK)
         return AGENT_EXIT_FAILED;
-    }
     agent_state *state = NULL;
     agent_state_error state_error = {0};
     agent_azure *azure = NULL;

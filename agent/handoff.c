@@ -275,8 +275,10 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
     bool complete = false;
     time_t deadline = time(NULL) + hc->options->wait_s;
     for (;;) {
-        if (check_complete(hc, c, &complete, detail, sizeof detail, error) != AGENT_HANDOFF_OK)
+        if (check_complete(hc, c, &complete, detail, sizeof detail, error) != AGENT_HANDOFF_OK) {
+            logf_(hc->log, "%s: failed (retried next pass): %s", c->path, error->message);
             return FAILED;
+        }
         if (complete || time(NULL) >= deadline)
             break;
         sleep_seconds(1);
@@ -289,8 +291,10 @@ static outcome place_run(handoff_context *hc, agent_state *state, candidate *c,
         return overdue ? INCOMPLETE : WAITING;
     }
     if (handoff_find_conflict(hc, &c->manifest, c->dataset, c->destination, detail, sizeof detail,
-                              error) != AGENT_HANDOFF_OK)
+                              error) != AGENT_HANDOFF_OK) {
+        logf_(hc->log, "%s: failed (retried next pass): %s", c->path, error->message);
         return FAILED;
+    }
     if (detail[0]) {
         record(state, c, "conflict", detail, 0, -1, error);
         logf_(hc->log, "%s: not handed off: %s", c->path, detail);

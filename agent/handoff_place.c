@@ -211,6 +211,41 @@ static agent_handoff_status place_parquet(handoff_context *c, const agent_manife
 
 /* ---- CSV: convert with the hub's schema ------------------------------------------------- */
 
+/* The only renames the hub's translators make: the reservation recommendations MCA schema
+ * (datasets.md §3), source name → sink name. */
+static const char *const mca_recommendation_renames[][2] = {
+    {"Cost With No ReservedInstances", "CostWithNoReservedInstancesJson"},
+    {"First UsageDate", "FirstUsageDate"},
+    {"Instance Flexibility Ratio", "InstanceFlexibilityRatio"},
+    {"Instance Flexibility Group", "InstanceFlexibilityGroup"},
+    {"MeterID", "MeterId"},
+    {"Net Savings", "NetSavingsJson"},
+    {"Normalized Size", "NormalizedSize"},
+    {"Recommended Quantity", "RecommendedQuantity"},
+    {"Recommended Quantity Normalized", "RecommendedQuantityNormalized"},
+    {"scope", "Scope"},
+    {"Sku Properties", "SkuProperties"},
+    {"Total Cost With ReservedInstances", "TotalCostWithReservedInstancesJson"},
+};
+
+/* The schema the Parquet file is written with: the source schema, with the sink names. */
+static focus_column *sink_columns(const focus_schema *schema)
+{
+    focus_column *columns = malloc(schema->column_count * sizeof *columns);
+    if (columns == NULL)
+        return NULL;
+    bool renames = schema->dataset == FOCUS_DATASET_RESERVATION_RECOMMENDATIONS &&
+                   schema->variant != NULL && strcmp(schema->variant, "MCA") == 0;
+    size_t count = sizeof mca_recommendation_renames / sizeof mca_recommendation_renames[0];
+    for (size_t i = 0; i < schema->column_count; i++) {
+        columns[i] = schema->columns[i];
+        for (size_t r = 0; renames && r < count; r++)
+            if (strcmp(columns[i].name, mca_recommendation_renames[r][0]) == 0)
+                columns[i].name = mca_recommendation_renames[r][1];
+    }
+    return columns;
+}
+
 static agent_handoff_status convert_rows(focus_reader *reader, const focus_schema *schema,
                                          const char *out_path, const char *where, int64_t *out_rows,
                                          agent_handoff_error *error)
@@ -237,7 +272,12 @@ static agent_handoff_status convert_rows(focus_reader *reader, const focus_schem
     focus_error_init(&ferr);
     agent_handoff_status status = AGENT_HANDOFF_OK;
     int64_t rows = 0;
-    if (focus_writer_open(out_path, schema, &options, &writer, &ferr) != FOCUS_OK) {
+    focus_schema sink = *schema;
+    focus_column *renamed = sink_columns(schema);
+    sink.columns = renamed;
+    if (renamed == NULL) {
+        status = agent_handoff_fail(error, AGENT_HANDOFF_E_NOMEM, where, "no memory");
+    } else if (focus_writer_open(out_path, &sink, &options, &writer, &ferr) != FOCUS_OK) {
         status = agent_handoff_fail(error, AGENT_HANDOFF_E_IO, out_path, "writing %s: %s", out_path,
                                     ferr.message);
     } else {
@@ -266,6 +306,7 @@ static agent_handoff_status convert_rows(focus_reader *reader, const focus_schem
             status = agent_handoff_fail(error, AGENT_HANDOFF_E_IO, out_path, "writing %s: %s",
                                         out_path, ferr.message);
     }
+    free(renamed);
     free(from);
     free(row);
     *out_rows = rows;

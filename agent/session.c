@@ -89,12 +89,8 @@ static int check_online(agent_session *s, bool skip)
 int agent_session_open(agent_session *s, const agent_cli_args *args, bool skip_online_check)
 {
     memset(s, 0, sizeof *s);
-    agent_config_error config_error = {{0}};
-    if (agent_config_load(args->option_names, args->option_values, args->option_count, NULL,
-                          &s->config, &config_error) != AGENT_CONFIG_OK) {
-        fprintf(stderr, "hubagent: %s\n", config_error.message);
+    if (agent_cli_load_config(args, &s->config) != AGENT_EXIT_OK)
         return AGENT_EXIT_FAILED;
-    }
     static const agent_option required[] = {AGENT_OPTION_HUB_NAME, AGENT_OPTION_STORAGE_ACCOUNT_ID};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
         const agent_option_info *info = agent_option_describe(required[i]);

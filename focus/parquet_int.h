@@ -120,6 +120,10 @@ typedef struct pq_column_meta {
     int64_t data_page_offset;
     int64_t dictionary_page_offset; /* 0 when absent */
     uint32_t encodings;             /* bit per Encoding value */
+    bool has_statistics;            /* writer: null_count, and min/max when range_length > 0 */
+    int64_t null_count;
+    uint8_t min_value[8], max_value[8];
+    size_t range_length;
 } pq_column_meta;
 
 typedef struct pq_row_group {
@@ -136,6 +140,7 @@ typedef struct pq_file_meta {
     pq_row_group *row_groups;
     size_t row_group_count;
     char *created_by;
+    bool column_orders; /* writer: emit TYPE_ORDER column orders */
 } pq_file_meta;
 
 void pq_file_meta_encode(const pq_file_meta *meta, focus_buffer *out, bool *ok);

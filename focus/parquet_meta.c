@@ -58,6 +58,15 @@ static void encode_column_chunk(thrift_writer *w, const pq_column_meta *c)
     thrift_write_i64(w, 9, c->data_page_offset);
     if (c->dictionary_page_offset > 0)
         thrift_write_i64(w, 11, c->dictionary_page_offset);
+    if (c->has_statistics) {
+        thrift_write_struct_begin(w, 12);
+        thrift_write_i64(w, 3, c->null_count);
+        if (c->range_length) {
+            thrift_write_binary(w, 5, c->max_value, c->range_length);
+            thrift_write_binary(w, 6, c->min_value, c->range_length);
+        }
+        thrift_write_struct_end(w);
+    }
     thrift_write_struct_end(w);
     thrift_write_struct_end(w);
 }
@@ -86,6 +95,17 @@ void pq_file_meta_encode(const pq_file_meta *meta, focus_buffer *out, bool *ok)
     }
     if (meta->created_by)
         thrift_write_binary(&w, 6, meta->created_by, strlen(meta->created_by));
+    if (meta->column_orders) {
+        /* min_value/max_value are only trusted with a column order: TYPE_ORDER for each leaf
+         * (signed for integers and timestamps, IEEE-754 for doubles). */
+        thrift_write_list_begin(&w, 7, TC_STRUCT, meta->schema_count - 1);
+        for (size_t i = 1; i < meta->schema_count; i++) {
+            thrift_write_element_begin(&w);
+            thrift_write_struct_begin(&w, 1);
+            thrift_write_struct_end(&w);
+            thrift_write_struct_end(&w);
+        }
+    }
     thrift_write_stop(&w);
     *ok = w.ok;
 }

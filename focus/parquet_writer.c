@@ -150,7 +150,19 @@ static focus_status add_value(parquet_writer *w, column_writer *c, const focus_v
     c->levels[c->page_values++] = !v->is_null;
     if (v->is_null) {
         c->page_nulls++;
+        c->null_count++;
         return c->page_values >= PAGE_MAX_VALUES ? pq_writer_flush_page(w, c, error) : FOCUS_OK;
+    }
+    if (c->physical == PQ_DOUBLE) {
+        bool first = !c->has_range;
+        c->min_number = first || v->number < c->min_number ? v->number : c->min_number;
+        c->max_number = first || v->number > c->max_number ? v->number : c->max_number;
+        c->has_range = true;
+    } else if (c->physical == PQ_INT64 || c->physical == PQ_INT32) {
+        bool first = !c->has_range;
+        c->min_integer = first || v->integer < c->min_integer ? v->integer : c->min_integer;
+        c->max_integer = first || v->integer > c->max_integer ? v->integer : c->max_integer;
+        c->has_range = true;
     }
     uint8_t scratch[8];
     const uint8_t *data;
@@ -316,6 +328,7 @@ focus_status focus_parquet_writer_open(const char *path, const focus_schema *sch
         w->options.parquet_page_bytes = 1024 * 1024;
     w->codec = options->compression == FOCUS_COMPRESSION_SNAPPY ? PQ_SNAPPY : PQ_UNCOMPRESSED;
     w->meta.version = 1;
+    w->meta.column_orders = true;
     w->meta.created_by = (char *)"hubagent version " HUBAGENT_VERSION " (build focus)";
     w->columns = calloc(schema->column_count, sizeof(*w->columns));
     w->level_scratch = malloc(PAGE_MAX_VALUES * sizeof(*w->level_scratch));

@@ -28,6 +28,12 @@ typedef struct column_writer {
     focus_buffer chunk; /* data pages, compressed, headers included */
     int64_t chunk_uncompressed;
     uint32_t encodings;
+    /* Chunk statistics: nulls always; min/max for numbers and timestamps (readers such as
+     * DuckDB skip row groups by them, so they must be exact). */
+    int64_t null_count;
+    bool has_range;
+    int64_t min_integer, max_integer;
+    double min_number, max_number;
 } column_writer;
 
 typedef struct parquet_writer {

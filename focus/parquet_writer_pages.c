@@ -153,6 +153,27 @@ static focus_status write_chunk(parquet_writer *w, column_writer *c, pq_column_m
     meta->total_compressed = dictionary_bytes + (int64_t)c->chunk.length;
     meta->total_uncompressed = uncompressed + c->chunk_uncompressed;
     meta->encodings = c->encodings;
+    meta->has_statistics = true;
+    meta->null_count = c->null_count;
+    meta->range_length = 0;
+    if (c->has_range) { /* PLAIN encoding of the value, little-endian */
+        if (c->physical == PQ_DOUBLE) {
+            memcpy(meta->min_value, &c->min_number, 8);
+            memcpy(meta->max_value, &c->max_number, 8);
+            meta->range_length = 8;
+        } else if (c->physical == PQ_INT64) {
+            memcpy(meta->min_value, &c->min_integer, 8);
+            memcpy(meta->max_value, &c->max_integer, 8);
+            meta->range_length = 8;
+        } else {
+            int32_t low = (int32_t)c->min_integer, high = (int32_t)c->max_integer;
+            memcpy(meta->min_value, &low, 4);
+            memcpy(meta->max_value, &high, 4);
+            meta->range_length = 4;
+        }
+    }
+    c->null_count = 0;
+    c->has_range = false;
     /* The next chunk starts afresh: its own dictionary, its own pages. */
     c->chunk.length = 0;
     c->chunk_uncompressed = 0;

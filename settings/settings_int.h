@@ -36,6 +36,6 @@ settings_status settings_report_add(settings_report *report, settings_severity s
     __attribute__((format(printf, 6, 7)));
 settings_status settings_report_add_v(settings_report *report, settings_severity severity,
                                       const char *path, int line, int column, const char *format,
-                                      va_list args);
+                                      va_list args) __attribute__((format(printf, 6, 0)));
 
 #endif

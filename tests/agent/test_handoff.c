@@ -265,8 +265,9 @@ static int64_t parquet_rows(const char *container, const char *name, const char 
 
 /* Lands a run the way Cost Management does, minus the manifest (returned, to upload with
  * put_manifest once a test has shaped it). Files are FocusCost 1.0r2 of January 2024. */
-static json_t *land(const char *scope, const char *export_name, const char *run_id,
-                    const char *submitted, bool parquet, uint64_t rows, uint64_t per_file)
+static json_t *land_dataset(const char *scope, const char *export_name, const char *run_id,
+                            const char *submitted, bool parquet, uint64_t rows, uint64_t per_file,
+                            const char *dataset, const char *version, const char *variant)
 {
     char dir[600];
     snprintf(dir, sizeof dir, "%s/land-%s", work_dir, run_id);
@@ -276,8 +277,9 @@ static json_t *land(const char *scope, const char *export_name, const char *run_
     options.scope = scope;
     options.year = 2024;
     options.month = 1;
-    options.dataset = "FocusCost";
-    options.version = "1.0r2";
+    options.dataset = dataset;
+    options.version = version;
+    options.variant = variant;
     options.format = parquet ? FOCUS_FORMAT_PARQUET : FOCUS_FORMAT_CSV;
     options.compression = parquet ? FOCUS_COMPRESSION_SNAPPY : FOCUS_COMPRESSION_GZIP;
     options.rows = rows;
@@ -310,12 +312,19 @@ static json_t *land(const char *scope, const char *export_name, const char *run_
         "{s:s, s:I, s:I, s:I, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:o, s:s}",
         "manifestVersion", "2024-04-01", "byteCount", (json_int_t)result.byte_count, "blobCount",
         (json_int_t)result.file_count, "dataRowCount", (json_int_t)result.data_row_count,
-        "exportConfig", "exportName", export_name, "resourceId", resource, "dataVersion", "1.0r2",
-        "apiVersion", "2023-07-01-preview", "type", "FocusCost", "runInfo", "executionType",
-        "OnDemand", "submittedTime", submitted, "runId", run_id, "startDate", "2024-01-01T00:00:00",
-        "blobs", blobs, "folder", folder);
+        "exportConfig", "exportName", export_name, "resourceId", resource, "dataVersion", version,
+        "apiVersion", "2023-07-01-preview", "type", dataset, "runInfo", "executionType", "OnDemand",
+        "submittedTime", submitted, "runId", run_id, "startDate", "2024-01-01T00:00:00", "blobs",
+        blobs, "folder", folder);
     focus_export_result_dispose(&result);
     return m;
+}
+
+static json_t *land(const char *scope, const char *export_name, const char *run_id,
+                    const char *submitted, bool parquet, uint64_t rows, uint64_t per_file)
+{
+    return land_dataset(scope, export_name, run_id, submitted, parquet, rows, per_file, "FocusCost",
+                        "1.0r2", NULL);
 }
 
 static void put_manifest(json_t *m)
@@ -535,6 +544,13 @@ static void test_missing_blob_waits_then_reports(void **state)
     assert_int_equal(list_names("ingestion", DEST_C "/", names, sizeof names), 0);
     put_blob("msexports", missing, bytes, len);
     free(bytes);
+    /* Only what an event names: another manifest's path leaves this run alone. */
+    r = ingest("--prefix", "hub/not-this-one/", NULL, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "Hand-off: 0 manifests"));
+    run_result_dispose(&r);
     r = ingest("--scope", SCOPE_C, "--month", "2024-01");
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off (3 files, 3 converted)"));
@@ -792,8 +808,11 @@ static void test_data_factory_handoff(void **state)
     (void)state;
     state_number = 9;
     run_result r = ingest("--handoff", "adf", NULL, NULL);
-    assert_int_equal(r.code, 2); /* no --data-factory */
-    assert_non_null(strstr(r.err, "--data-factory"));
+    assert_int_equal(r.code, 1); /* no factory given, and no hub name to find it by */
+    assert_non_null(strstr(r.err, "--data-factory-id"));
+    run_result_dispose(&r);
+    r = ingest("--handoff", "dfs", NULL, NULL);
+    assert_int_equal(r.code, 2);
     run_result_dispose(&r);
     put_manifest(land(SCOPE_H, "h", "run-h-1", "2024-02-01T00:00:00Z", true, 10, 0));
     char *binary = test_build_path("agent/hubagent");
@@ -811,9 +830,9 @@ static void test_data_factory_handoff(void **state)
                    "AZURE_CLIENT_ID=" T_SP,
                    "AZURE_CLIENT_SECRET=" T_SP_SECRET,
                    "HUBAGENT_POLL_INTERVAL=1",
+                   "HUBAGENT_DATA_FACTORY_ID=" FACTORY,
                    NULL};
-    char *argv[] = {binary, "ingest",         "--scope", SCOPE_H, "--handoff",
-                    "adf",  "--data-factory", FACTORY,   NULL};
+    char *argv[] = {binary, "ingest", "--scope", SCOPE_H, "--handoff", "adf", NULL};
     char *out = NULL, *err = NULL;
     int code = test_run_command(argv, env, NULL, &out, &err);
     free(binary);
@@ -860,6 +879,34 @@ static void test_data_factory_handoff(void **state)
              "{}", &h);
     assert_int_equal(h.status, 404);
     http_result_dispose(&h);
+}
+
+#define SCOPE_R "/subscriptions/00000000-0000-0000-0000-0000000000a9"
+
+/* An MCA reservation recommendations CSV: the _mca schema is chosen from its header, the
+ * columns get the hub's sink names, and the folder carries the export name (no slash). */
+static void test_mca_recommendations_converted_and_renamed(void **state)
+{
+    (void)state;
+    state_number = 10;
+    put_manifest(land_dataset(SCOPE_R, "rec-mca", "run-r-1", "2024-02-01T00:00:00Z", false, 12, 0,
+                              "ReservationRecommendations", "2023-05-01", "MCA"));
+    run_result r = ingest("--scope", SCOPE_R, NULL, NULL);
+    if (r.code != 0)
+        fprintf(stderr, "%s\n%s\n", r.out, r.err);
+    assert_int_equal(r.code, 0);
+    assert_non_null(strstr(r.out, "1 handed off (1 files, 1 converted)"));
+    run_result_dispose(&r);
+    const char *dest =
+        "Recommendations/2024/01/subscriptions/00000000-0000-0000-0000-0000000000a9rec-mca";
+    char name[300];
+    snprintf(name, sizeof name, "%s/run-r-1__part_0_0001.parquet", dest);
+    assert_int_equal(parquet_rows("ingestion", name, "NetSavingsJson"), 12);
+    assert_int_equal(parquet_rows("ingestion", name, "TotalCostWithReservedInstancesJson"), 12);
+    assert_int_equal(parquet_rows("ingestion", name, "SkuProperties"), 12);
+    char *id = manifest_run(dest);
+    assert_string_equal(id, "run-r-1");
+    free(id);
 }
 
 /* The folder `run --once` handed the current month to (test 0), or "" when none. */
@@ -948,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_retention_days_keep_sources),
         cmocka_unit_test(test_scheduled_agent_hands_off),
         cmocka_unit_test(test_data_factory_handoff),
+        cmocka_unit_test(test_mca_recommendations_converted_and_renamed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -182,6 +182,8 @@ static void check_with_duckdb(const char *path, const focus_schema *s, const cha
         fail_msg("DuckDB could not read %s: %s", path, err ? err : "?");
     size_t n = s->column_count;
     double *count = calloc(n, sizeof(double)), *total = calloc(n, sizeof(double));
+    double *filtered = calloc(n, sizeof(double));
+    const int64_t cut = focus_datetime_from_civil(2024, 7, 16, 0, 0, 0);
     focus_generator_options options = focus_generator_options_default();
     options.scope = scope;
     options.schema = s;
@@ -196,6 +198,10 @@ static void check_with_duckdb(const char *path, const focus_schema *s, const cha
             if (row[c].is_null)
                 continue;
             count[c]++;
+            focus_type t = s->columns[c].type;
+            filtered[c] += (t == FOCUS_TYPE_DATETIME && row[c].integer >= cut) ||
+                           (t == FOCUS_TYPE_DECIMAL && row[c].number > 1.0) ||
+                           (t == FOCUS_TYPE_INTEGER && row[c].integer > 0);
             switch (s->columns[c].type) {
             case FOCUS_TYPE_STRING:
                 total[c] += (double)row[c].length;
@@ -219,12 +225,13 @@ static void check_with_duckdb(const char *path, const focus_schema *s, const cha
     size_t lines = 0;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         char name[128], type[64];
-        double got_count, got_total;
+        double got_count, got_total, got_filtered;
         if (sscanf(line, "rows\t%lf", &got_count) == 1) {
             assert_true(got_count == (double)rows);
             continue;
         }
-        if (sscanf(line, "%127[^\t]\t%63[^\t]\t%lf\t%lf", name, type, &got_count, &got_total) != 4)
+        if (sscanf(line, "%127[^\t]\t%63[^\t]\t%lf\t%lf\t%lf", name, type, &got_count, &got_total,
+                   &got_filtered) != 5)
             fail_msg("unexpected DuckDB output: %s", line);
         assert_true(lines < n);
         const focus_column *col = &s->columns[lines];
@@ -232,6 +239,9 @@ static void check_with_duckdb(const char *path, const focus_schema *s, const cha
         assert_string_equal(type, duckdb_type(col->type));
         if (got_count != count[lines])
             fail_msg("%s: DuckDB counts %.0f values, we wrote %.0f", name, got_count, count[lines]);
+        if (got_filtered >= 0 && got_filtered != filtered[lines])
+            fail_msg("%s: DuckDB's filtered count %.0f, ours %.0f (statistics?)", name,
+                     got_filtered, filtered[lines]);
         if (fabs(got_total - total[lines]) > 1e-9 * (1 + fabs(total[lines])))
             fail_msg("%s: DuckDB total %.17g, ours %.17g", name, got_total, total[lines]);
         lines++;
@@ -239,6 +249,7 @@ static void check_with_duckdb(const char *path, const focus_schema *s, const cha
     assert_int_equal(lines, n);
     free(count);
     free(total);
+    free(filtered);
     free(out);
     free(err);
     free(script);

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_target.h"
 
 /* Reads every row of the input (as a memfd path) with `schema` (may be NULL), then inspects
  * it. Returns the rows read. */
