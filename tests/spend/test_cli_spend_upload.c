@@ -44,11 +44,25 @@ static int run(const char *const *args, char **out_err)
     return code;
 }
 
+/* Azurite is started and stopped by the group, so a failing test never leaves it running. */
+static int start_azurite(void **state)
+{
+    test_azurite *azurite = calloc(1, sizeof *azurite);
+    *state = azurite;
+    return azurite != NULL && test_azurite_start(azurite) == 0 ? 0 : -1;
+}
+
+static int stop_azurite(void **state)
+{
+    test_azurite *azurite = *state;
+    test_azurite_stop(azurite); /* NULL-safe, and safe after a failed start */
+    free(azurite);
+    return 0;
+}
+
 static void test_upload(void **state)
 {
-    (void)state;
-    test_azurite azurite;
-    assert_int_equal(test_azurite_start(&azurite), 0);
+    test_azurite azurite = *(test_azurite *)*state;
     char *dir = test_make_temp_dir(), *out = test_make_temp_dir();
     focus_export_options options = focus_export_options_default();
     options.scope = "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e";
@@ -188,7 +202,6 @@ static void test_upload(void **state)
     test_remove_tree(out);
     free(dir);
     free(out);
-    test_azurite_stop(&azurite);
 }
 
 int main(void)
@@ -196,5 +209,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upload),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, start_azurite, stop_azurite);
 }
