@@ -1,6 +1,7 @@
 /* `hubagent spend-scopes validate|report`: checks a spendScopes file the way `settings
  * validate` checks settings, and attributes a month of FOCUS cost data to the spend scopes. */
 #include "agent/cli.h"
+#include "agent/cli_spend_hub.h"
 #include "spend/spend.h"
 
 #include <stdlib.h>
@@ -8,8 +9,10 @@
 
 static const char spend_usage[] =
     "usage: hubagent spend-scopes validate [--json] FILE\n"
-    "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE --input DIR\n"
-    "                                    [--output DIR [--spend-state FILE]] [--json]\n\n"
+    "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE\n"
+    "                                    (--input DIR | --from-hub)\n"
+    "                                    [--output DIR [--spend-state FILE] [--upload]] [--json]\n"
+    "                                    [--storage-endpoint URL] [--OPTION VALUE]...\n\n"
     "validate: checks a spendScopes file (segments without overlaps or gaps, conditions\n"
     "  defined and used, fields, operators, regexes). Exit 0 when valid, 1 when not.\n"
     "report: attributes every row of the month's FOCUS cost Parquet files under --input to\n"
@@ -17,7 +20,10 @@ static const char spend_usage[] =
     "  stays unscoped with its subscription. With --output, writes the summary to\n"
     "  DIR/SpendScopes/YYYY/MM/spend-scopes.parquet. Exit 0 when the totals reconcile,\n"
     "  1 on failure. Exit 2 on usage errors. With --spend-state, a month whose definitions and\n"
-    "  input files are unchanged since it was last written is read back from its summary.\n\n"
+    "  input files are unchanged since it was last written is read back from its summary.\n"
+    "  With --upload, the summary also goes to the hub's storage: ingestion/SpendScopes/...\n"
+    "  --from-hub reads the month's files from the hub's storage (ingestion/Costs/YYYY/MM/)\n"
+    "  instead of --input.\n\n"
     "  --json    print the verdict / report as JSON on stdout\n";
 
 static void print_problems_json(FILE *out, const spend_report *report, spend_severity severity)
@@ -316,44 +322,29 @@ static void print_report_table(FILE *out, const spend_definitions *d, const spen
 
 static int spend_report_month(int argc, char **argv)
 {
-    int json = 0;
-    const char *month_text = NULL, *file = NULL, *input = NULL, *output = NULL, *state = NULL;
-    struct {
-        const char *name;
-        const char **value;
-    } valued[] = {{"--month", &month_text},
-                  {"--spend-scopes", &file},
-                  {"--input", &input},
-                  {"--output", &output},
-                  {"--spend-state", &state}};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(spend_usage, stdout);
-            return AGENT_EXIT_OK;
-        }
-        bool known = false;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !known; k++) {
-            size_t n = strlen(valued[k].name);
-            if (strncmp(argv[i], valued[k].name, n) != 0)
-                continue;
-            if (argv[i][n] == '=')
-                *valued[k].value = argv[i] + n + 1;
-            else if (argv[i][n] == '\0' && i + 1 < argc)
-                *valued[k].value = argv[++i];
-            else if (argv[i][n] == '\0')
-                return agent_cli_usage_error("spend-scopes report: %s needs a value",
-                                             valued[k].name);
-            else
-                continue;
-            known = true;
-        }
-        if (!known)
-            return agent_cli_usage_error("spend-scopes report: unknown argument '%s'", argv[i]);
+    /* Own switches; any other --name VALUE is an agent option (storage endpoint, key, …). */
+    static const char *const switches[] = {"json",     "help",    "month=",       "spend-scopes=",
+                                           "input=",   "output=", "spend-state=", "upload",
+                                           "from-hub", NULL};
+    agent_cli_args args;
+    int rc = agent_cli_parse_args(argc, argv, switches, &args);
+    if (rc != AGENT_EXIT_OK)
+        return rc;
+    if (agent_cli_has_switch(&args, "help")) {
+        fputs(spend_usage, stdout);
+        return AGENT_EXIT_OK;
     }
+    if (args.positional_count > 0)
+        return agent_cli_usage_error("spend-scopes report: unknown argument '%s'",
+                                     args.positional[0]);
+    int json = agent_cli_has_switch(&args, "json");
+    bool upload = agent_cli_has_switch(&args, "upload");
+    bool from_hub = agent_cli_has_switch(&args, "from-hub");
+    const char *month_text = agent_cli_switch_value(&args, "month");
+    const char *file = agent_cli_switch_value(&args, "spend-scopes");
+    const char *input = agent_cli_switch_value(&args, "input");
+    const char *output = agent_cli_switch_value(&args, "output");
+    const char *state = agent_cli_switch_value(&args, "spend-state");
     spend_month month;
     if (month_text == NULL || !spend_month_parse(month_text, &month))
         return agent_cli_usage_error("spend-scopes report: --month YYYY-MM is required%s%s%s",
@@ -361,10 +352,13 @@ static int spend_report_month(int argc, char **argv)
                                      month_text ? "')" : "");
     if (file == NULL)
         return agent_cli_usage_error("spend-scopes report: --spend-scopes FILE is required");
-    if (input == NULL)
-        return agent_cli_usage_error("spend-scopes report: --input DIR is required");
+    if ((input == NULL) == !from_hub)
+        return agent_cli_usage_error("spend-scopes report: either --input DIR or --from-hub");
     if (state != NULL && output == NULL)
         return agent_cli_usage_error("spend-scopes report: --spend-state needs --output");
+    if (upload && output == NULL)
+        return agent_cli_usage_error("spend-scopes report: --upload needs --output (the local "
+                                     "copy it uploads)");
 
     spend_definitions *d = NULL;
     if (load_definitions(file, 0, &d) != AGENT_EXIT_OK)
@@ -381,15 +375,24 @@ static int spend_report_month(int argc, char **argv)
         output_path = NULL;
         code = AGENT_EXIT_FAILED;
     }
+    char *fetched = NULL;              /* --from-hub: the month's blobs, downloaded */
+    spend_hub_month *hub_month = NULL; /* … listed first: an unchanged month is not read */
+    if (code == AGENT_EXIT_OK && from_hub)
+        code = spend_hub_month_open(&args, month / 12, month % 12 + 1, &hub_month, data_digest);
     if (code == AGENT_EXIT_OK && state != NULL) {
         spend_definitions_month_digest(d, month, definitions_digest);
-        if (spend_directory_fingerprint(input, data_digest, &error) != SPEND_OK) {
+        /* From the hub, data_digest is already the blobs' names, sizes and eTags. */
+        if (!from_hub && spend_directory_fingerprint(input, data_digest, &error) != SPEND_OK) {
             fprintf(stderr, "%s: error: %s\n", error.file, error.message);
             code = AGENT_EXIT_FAILED;
         } else if (spend_state_is_current(state, month, definitions_digest, data_digest)) {
             /* A summary that cannot be read back is simply evaluated again. */
             reused = spend_summary_read_parquet(output_path, &summary, &error) == SPEND_OK;
         }
+    }
+    if (code == AGENT_EXIT_OK && !reused && from_hub) {
+        code = spend_hub_month_download(hub_month, &fetched);
+        input = fetched;
     }
     if (code == AGENT_EXIT_OK && !reused &&
         spend_evaluate_directory(d, month, input, &summary, &error) != SPEND_OK) {
@@ -406,6 +409,12 @@ static int spend_report_month(int argc, char **argv)
         fprintf(stderr, "%s: error: %s\n", error.file, error.message);
         code = AGENT_EXIT_FAILED;
     }
+    if (code == AGENT_EXIT_OK && upload && !spend_summary_reconciles(summary)) {
+        fprintf(stderr, "hubagent: spend-scopes report: totals do not reconcile: not uploaded\n");
+        code = AGENT_EXIT_FAILED;
+    }
+    if (code == AGENT_EXIT_OK && upload)
+        code = spend_hub_upload(&args, output_path, relative);
     if (code == AGENT_EXIT_OK) {
         if (json)
             print_report_json(stdout, d, summary, output_path, reused);
@@ -424,6 +433,9 @@ static int spend_report_month(int argc, char **argv)
             code = AGENT_EXIT_FAILED;
         }
     }
+    spend_hub_remove_dir(fetched);
+    free(fetched);
+    spend_hub_month_free(hub_month);
     free(output_path);
     spend_summary_free(summary);
     spend_definitions_free(d);

@@ -52,7 +52,7 @@ static int generate(const char *dir, unsigned long long rows)
     return 0;
 }
 
-static int evaluate(const char *dir, const char *file)
+static int evaluate(const char *dir, const char *file, unsigned threads)
 {
     spend_report report;
     spend_report_init(&report, file);
@@ -69,16 +69,43 @@ static int evaluate(const char *dir, const char *file)
     spend_error error;
     spend_error_init(&error);
     double start = now();
-    if (spend_evaluate_directory(d, month, dir, &s, &error) != SPEND_OK) {
+    /* The files in name order, as spend_evaluate_directory takes them. */
+    char **paths = NULL;
+    size_t count = 0;
+    for (unsigned part = 1;; part++) {
+        char *path = NULL;
+        if (asprintf(&path, "%s/part_0_%04u.parquet", dir, part) < 0)
+            return 1;
+        FILE *probe = fopen(path, "rb");
+        if (probe == NULL) {
+            free(path);
+            break;
+        }
+        fclose(probe);
+        char **grown = realloc(paths, (count + 1) * sizeof *paths);
+        if (grown == NULL)
+            return 1;
+        paths = grown;
+        paths[count++] = path;
+    }
+    spend_evaluate_options options = spend_evaluate_options_default();
+    options.threads = threads;
+    spend_status status =
+        spend_evaluate_files(d, month, (const char *const *)paths, count, &options, &s, &error);
+    for (size_t i = 0; i < count; i++)
+        free(paths[i]);
+    free(paths);
+    if (status != SPEND_OK) {
         fprintf(stderr, "bench_spend: %s: %s\n", error.file, error.message);
         spend_definitions_free(d);
         return 1;
     }
     double seconds = now() - start;
     size_t n = spend_definitions_scope_count(d);
-    printf("{\"engine\":\"hubagent\",\"rows\":%llu,\"seconds\":%.3f,\"rows_per_s\":%.0f,"
+    printf("{\"engine\":\"hubagent\",\"threads\":%u,\"rows\":%llu,\"seconds\":%.3f,\"rows_per_s\":%"
+           ".0f,"
            "\"max_rss_kb\":%ld,\"groups\":%zu,\"reconciles\":%s,\"scopes\":{",
-           (unsigned long long)s->month_total.row_count, seconds,
+           threads, (unsigned long long)s->month_total.row_count, seconds,
            (double)s->month_total.row_count / seconds, max_rss_kb(), s->row_count,
            spend_summary_reconciles(s) ? "true" : "false");
     for (size_t i = 0; i <= n; i++) {
@@ -106,8 +133,9 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "generate") == 0)
         return generate(argv[2], strtoull(argv[3], NULL, 10));
-    if (argc == 4 && strcmp(argv[1], "evaluate") == 0)
-        return evaluate(argv[2], argv[3]);
-    fprintf(stderr, "usage: bench_spend generate DIR ROWS | evaluate DIR DEFINITIONS\n");
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "evaluate") == 0)
+        return evaluate(argv[2], argv[3], argc == 5 ? (unsigned)strtoul(argv[4], NULL, 10) : 0);
+    fprintf(stderr, "usage: bench_spend generate DIR ROWS | evaluate DIR DEFINITIONS [THREADS]\n"
+                    "  (THREADS 0 = one per CPU)\n");
     return 2;
 }

@@ -107,11 +107,6 @@ static bool compile_regex(spend_parse_context *c, const char *at, const char *id
     }
     /* JIT is an optimisation: where it is unavailable the interpreter gives the same result. */
     (void)pcre2_jit_compile(v->regex, PCRE2_JIT_COMPLETE);
-    v->match = pcre2_match_data_create_from_pattern(v->regex, NULL);
-    if (v->match == NULL) {
-        c->status = SPEND_E_NOMEM;
-        return false;
-    }
     return true;
 }
 

@@ -39,7 +39,6 @@ void spend_segment_dispose(spend_segment *s)
         for (size_t j = 0; j < c->value_count; j++) {
             free(c->values[j].text);
             free(c->values[j].tag_key);
-            pcre2_match_data_free(c->values[j].match);
             pcre2_code_free(c->values[j].regex);
         }
         free(c->values);

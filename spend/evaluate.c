@@ -98,7 +98,8 @@ spend_status spend_evaluator_new(const spend_definitions *definitions, spend_mon
     e->active = calloc(definitions->scope_count + 1, sizeof *e->active);
     e->group_capacity = 256;
     e->groups = calloc(e->group_capacity, sizeof *e->groups);
-    if (e->active == NULL || e->groups == NULL) {
+    e->row.match = pcre2_match_data_create(1, NULL);
+    if (e->active == NULL || e->groups == NULL || e->row.match == NULL) {
         spend_evaluator_free(e);
         return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
     }
@@ -239,11 +240,12 @@ static bool key_equal(const group *g, int scope, const focus_value *keys[4])
     return true;
 }
 
+/* The group key, besides the spend scope. */
+static const spend_column key_columns[4] = {SPEND_COL_SUB_ACCOUNT_ID, SPEND_COL_SERVICE_CATEGORY,
+                                            SPEND_COL_CHARGE_CATEGORY, SPEND_COL_BILLING_CURRENCY};
+
 static group *find_group(spend_evaluator *e, int scope, spend_error *error)
 {
-    static const spend_column key_columns[4] = {
-        SPEND_COL_SUB_ACCOUNT_ID, SPEND_COL_SERVICE_CATEGORY, SPEND_COL_CHARGE_CATEGORY,
-        SPEND_COL_BILLING_CURRENCY};
     const focus_value *keys[4];
     uint64_t hash = (uint64_t)(scope + 2) * UINT64_C(0xff51afd7ed558ccd);
     for (int k = 0; k < 4; k++) {
@@ -364,6 +366,33 @@ spend_status spend_evaluator_add_file(spend_evaluator *e, const char *path, spen
     if (status == SPEND_OK)
         e->file_count++;
     return status;
+}
+
+spend_status spend_evaluator_merge(spend_evaluator *into, spend_evaluator *from, spend_error *error)
+{
+    for (size_t i = 0; i < from->group_capacity; i++) {
+        const group *g = &from->groups[i];
+        if (g->scope == FREE_SLOT)
+            continue;
+        /* find_group reads its key from the current row's cells. */
+        for (int k = 0; k < 4; k++)
+            into->row.cells[key_columns[k]] =
+                (focus_value){.is_null = g->null[k], .text = g->key[k], .length = g->key_length[k]};
+        group *t = find_group(into, g->scope, error);
+        if (t == NULL)
+            return SPEND_E_NOMEM;
+        t->billed += g->billed;
+        t->effective += g->effective;
+        t->list += g->list;
+        t->rows += g->rows;
+    }
+    into->total.billed += from->total.billed;
+    into->total.effective += from->total.effective;
+    into->total.list += from->total.list;
+    into->total.rows += from->total.rows;
+    into->file_count += from->file_count;
+    into->rows_outside_month += from->rows_outside_month;
+    return SPEND_OK;
 }
 
 static int compare_rows(const void *a, const void *b)

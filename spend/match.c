@@ -12,6 +12,7 @@ static const char subscriptions_prefix[] = "/subscriptions/";
 
 void spend_row_dispose(spend_row *row)
 {
+    pcre2_match_data_free(row->match);
     free(row->tags);
     free(row->tag_text);
     memset(row, 0, sizeof *row);
@@ -49,7 +50,8 @@ bool spend_segment_takes_account(const spend_segment *segment, const spend_row *
     return false;
 }
 
-static bool text_test(spend_operator op, const spend_value *v, const char *text, size_t length)
+static bool text_test(spend_operator op, const spend_value *v, const char *text, size_t length,
+                      pcre2_match_data *match)
 {
     switch (op) {
     case SPEND_OP_IS:
@@ -61,7 +63,7 @@ static bool text_test(spend_operator op, const spend_value *v, const char *text,
                (length >= v->operand_length && memmem(text, length, v->operand, v->operand_length));
     case SPEND_OP_MATCHES_REGEX:
     case SPEND_OP_DOES_NOT_MATCH_REGEX:
-        return pcre2_match(v->regex, (PCRE2_SPTR)(text != NULL ? text : ""), length, 0, 0, v->match,
+        return pcre2_match(v->regex, (PCRE2_SPTR)(text != NULL ? text : ""), length, 0, 0, match,
                            NULL) >= 0;
     }
     return false;
@@ -74,11 +76,11 @@ static bool tags_test(spend_operator op, const spend_value *v, spend_row *row)
     for (size_t i = 0; i < row->tag_count; i++) {
         const spend_tag *t = &row->tags[i];
         if (v->tag_key == NULL) {
-            if (text_test(op, v, t->key, t->key_length))
+            if (text_test(op, v, t->key, t->key_length, row->match))
                 return true;
         } else if (t->key_length == v->tag_key_length &&
                    memcmp(t->key, v->tag_key, t->key_length) == 0 &&
-                   text_test(op, v, t->value, t->value_length)) {
+                   text_test(op, v, t->value, t->value_length, row->match)) {
             return true;
         }
     }
@@ -86,7 +88,7 @@ static bool tags_test(spend_operator op, const spend_value *v, spend_row *row)
 }
 
 static bool column_test(spend_operator op, spend_field field, const spend_value *v,
-                        const focus_value *cell)
+                        const focus_value *cell, pcre2_match_data *match)
 {
     if (cell->is_null)
         return false;
@@ -98,7 +100,7 @@ static bool column_test(spend_operator op, spend_field field, const spend_value 
         account_text(&operand, &want, &want_length);
         return n == want_length && strncasecmp(id, want, n) == 0;
     }
-    return text_test(op, v, cell->text, cell->length);
+    return text_test(op, v, cell->text, cell->length, match);
 }
 
 /* The columns a field reads; composite fields read several. */
@@ -170,7 +172,7 @@ static bool condition_matches(const spend_condition *c, spend_row *row)
         spend_column columns[4];
         size_t n = field_columns(c->field, columns);
         for (size_t j = 0; j < n && !any; j++)
-            any = column_test(c->op, c->field, v, &row->cells[columns[j]]);
+            any = column_test(c->op, c->field, v, &row->cells[columns[j]], row->match);
     }
     bool negative = c->op == SPEND_OP_IS_NOT || c->op == SPEND_OP_DOES_NOT_CONTAIN ||
                     c->op == SPEND_OP_DOES_NOT_MATCH_REGEX;

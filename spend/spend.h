@@ -154,7 +154,21 @@ spend_status spend_evaluator_finish(spend_evaluator *evaluator, spend_summary **
                                     spend_error *error);
 void spend_evaluator_free(spend_evaluator *evaluator);
 
-/* Every *.parquet file under `directory` (recursively), evaluated in name order. */
+typedef struct spend_evaluate_options {
+    unsigned threads; /* files evaluated at once, each by its own evaluator; 0 = one per CPU
+                         (at most 8). Memory grows by one file reader per thread. */
+} spend_evaluate_options;
+
+spend_evaluate_options spend_evaluate_options_default(void);
+
+/* Evaluates the files (Parquet or CSV) and merges their groups; the result does not depend on
+ * the number of threads (beyond the last bits of floating-point sums). */
+spend_status spend_evaluate_files(const spend_definitions *definitions, spend_month month,
+                                  const char *const *paths, size_t count,
+                                  const spend_evaluate_options *options,
+                                  spend_summary **out_summary, spend_error *error);
+
+/* Every *.parquet file under `directory` (recursively), with default options. */
 spend_status spend_evaluate_directory(const spend_definitions *definitions, spend_month month,
                                       const char *directory, spend_summary **out_summary,
                                       spend_error *error);

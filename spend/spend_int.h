@@ -69,8 +69,7 @@ typedef struct spend_value {
     size_t tag_key_length;
     const char *operand; /* what the operator compares: text, or the part after '=' */
     size_t operand_length;
-    pcre2_code *regex;
-    pcre2_match_data *match;
+    pcre2_code *regex; /* read-only once compiled: evaluators share it across threads */
 } spend_value;
 
 typedef struct spend_condition {
@@ -184,12 +183,18 @@ typedef struct spend_row {
     size_t tag_count, tag_capacity;
     char *tag_text; /* decoded tag strings when the JSON had escapes */
     size_t tag_text_capacity;
+    /* One per evaluator (thread): a match only needs to know whether it matched, and a
+     * one-pair block serves every pattern (PCRE2 reports a match that overflows it as 0). */
+    pcre2_match_data *match;
 } spend_row;
 
 void spend_row_dispose(spend_row *row);
 /* Does the segment's account criteria take this row's sub-account? */
 bool spend_segment_takes_account(const spend_segment *segment, const spend_row *row);
 bool spend_segment_matches(const spend_segment *segment, spend_row *row);
+/* Adds `from`'s groups and totals into `into` (evaluators of the same month). */
+spend_status spend_evaluator_merge(spend_evaluator *into, spend_evaluator *from,
+                                   spend_error *error);
 /* Parses a Tags cell (a JSON object) into row->tags; false when it is not one. */
 bool spend_row_parse_tags(spend_row *row);
 

@@ -223,17 +223,12 @@ spend_status spend_evaluate_directory(const spend_definitions *definitions, spen
     spend_status status = collect(directory, &list, 0, error);
     if (status == SPEND_OK && list.count == 0)
         status = fail(error, SPEND_E_DATA, directory, "no .parquet files under the folder", NULL);
-    spend_evaluator *e = NULL;
-    if (status == SPEND_OK)
-        status = spend_evaluator_new(definitions, month, &e, error);
-    if (status == SPEND_OK)
+    if (status == SPEND_OK) {
         qsort(list.paths, list.count, sizeof *list.paths, compare_paths);
-    for (size_t i = 0; status == SPEND_OK && i < list.count; i++)
-        status = spend_evaluator_add_file(e, list.paths[i], error);
-    if (status == SPEND_OK)
-        status = spend_evaluator_finish(e, out_summary, error);
-    else
-        spend_evaluator_free(e);
+        spend_evaluate_options options = spend_evaluate_options_default();
+        status = spend_evaluate_files(definitions, month, (const char *const *)list.paths,
+                                      list.count, &options, out_summary, error);
+    }
     for (size_t i = 0; i < list.count; i++)
         free(list.paths[i]);
     free(list.paths);

@@ -308,6 +308,61 @@ static void test_bad_data_is_an_error(void **state)
     free(empty);
 }
 
+/* One evaluator per thread, merged: the same groups, counts and (to the cent) costs. */
+static void test_threads_agree(void **state)
+{
+    fixture *f = *state;
+    char *paths[3];
+    for (int i = 0; i < 3; i++)
+        assert_true(asprintf(&paths[i], "%s/part_0_%04d.parquet", f->dir, i + 1) > 0);
+    spend_month month;
+    assert_true(spend_month_parse("2024-03", &month));
+    spend_error error;
+    spend_error_init(&error);
+    spend_summary *one = NULL, *three = NULL;
+    spend_evaluate_options options = spend_evaluate_options_default();
+    options.threads = 1;
+    assert_int_equal(spend_evaluate_files(f->definitions, month, (const char *const *)paths, 3,
+                                          &options, &one, &error),
+                     SPEND_OK);
+    options.threads = 3;
+    assert_int_equal(spend_evaluate_files(f->definitions, month, (const char *const *)paths, 3,
+                                          &options, &three, &error),
+                     SPEND_OK);
+    assert_int_equal(one->file_count, 3);
+    assert_int_equal(three->file_count, 3);
+    assert_int_equal(one->row_count, three->row_count);
+    assert_int_equal(one->month_total.row_count, three->month_total.row_count);
+    assert_true(spend_summary_reconciles(three));
+    for (size_t i = 0; i < one->row_count; i++) {
+        const spend_summary_row *a = &one->rows[i], *b = &three->rows[i];
+        assert_int_equal(a->priority, b->priority);
+        assert_string_equal(a->sub_account_id ? a->sub_account_id : "-",
+                            b->sub_account_id ? b->sub_account_id : "-");
+        assert_int_equal(a->row_count, b->row_count);
+        assert_cents(a->billed_cost, b->billed_cost);
+    }
+    spend_summary_free(one);
+    spend_summary_free(three);
+
+    /* A bad file among good ones fails the whole month, naming it. */
+    char *dir = test_make_temp_dir(), *bad = NULL;
+    assert_true(asprintf(&bad, "%s/bad.parquet", dir) > 0);
+    assert_int_equal(test_write_file(bad, "PAR1 nope", 9), 0);
+    const char *mixed[] = {paths[0], bad, paths[1], paths[2]};
+    options.threads = 2;
+    assert_int_equal(
+        spend_evaluate_files(f->definitions, month, mixed, 4, &options, &three, &error),
+        SPEND_E_DATA);
+    assert_null(three);
+    assert_non_null(strstr(error.file, "bad.parquet"));
+    free(bad);
+    test_remove_tree(dir);
+    free(dir);
+    for (int i = 0; i < 3; i++)
+        free(paths[i]);
+}
+
 static void write_small(const char *path, bool with_effective, int rows)
 {
     static const focus_column cols[] = {{"ServiceName", FOCUS_TYPE_STRING, true},
@@ -499,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_reader_column_selection),
         cmocka_unit_test(test_state_and_read_back),
         cmocka_unit_test(test_sparse_and_unusable_files),
+        cmocka_unit_test(test_threads_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
