@@ -16,6 +16,7 @@ typedef struct bucket {
     double tokens;
     double updated;
     double blocked_until;
+    double last_cut; /* when the shared bucket's rate was last cut (AIMD) */
 } bucket;
 
 struct arm_pacer {
@@ -110,6 +111,7 @@ static bucket *find(arm_pacer *p, const char *key, double now)
     b->tokens = b->limits.capacity;
     b->updated = now;
     b->blocked_until = 0;
+    b->last_cut = 0;
     return b;
 }
 
@@ -187,6 +189,27 @@ static void learn(arm_pacer *pacer, bucket *b, double remaining, bool throttled,
     }
 }
 
+/* The shared quota's refill rate is not published: find it as TCP finds a link's, halving
+ * it on a 429 (once per retry-after window, as replies to calls already in flight come back
+ * throttled together) and adding a little back with each reply that got through. */
+static void adapt_rate(arm_pacer *pacer, bucket *b, bool throttled, double after, double now)
+{
+    double ceiling = pacer->opts.cost_management_shared.refill_per_s;
+    double floor_rate = ceiling / 1000;
+    if (throttled) {
+        if (now - b->last_cut >= (after > 1 ? after : 1)) {
+            b->limits.refill_per_s = b->limits.refill_per_s / 2 > floor_rate
+                                         ? b->limits.refill_per_s / 2
+                                         : floor_rate;
+            b->last_cut = now;
+        }
+    } else if (b->limits.refill_per_s < ceiling) {
+        b->limits.refill_per_s += b->limits.refill_per_s * 0.02 + 0.01;
+        if (b->limits.refill_per_s > ceiling)
+            b->limits.refill_per_s = ceiling;
+    }
+}
+
 /* Smallest number in a remaining-quota value: "249", "DefaultQuota:7",
  * "QueriesPerHour:597,QueriesPerMin:57,QueriesPer10Sec:9". -1 when none. */
 static double smallest_number(const char *value)
@@ -240,8 +263,10 @@ void arm_pacer_observe(arm_pacer *pacer, const char *key, const arm_http_respons
               arm_http_retry_after(response, now), now);
     if (cost && (shared_remaining >= 0 || shared_throttled)) {
         bucket *shared = find(pacer, SHARED_KEY, now);
-        if (shared != NULL)
+        if (shared != NULL) {
             learn(pacer, shared, shared_remaining, shared_throttled, shared_after, now);
+            adapt_rate(pacer, shared, shared_throttled, shared_after, now);
+        }
     }
     pthread_mutex_unlock(&pacer->lock);
 }

@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -46,7 +47,15 @@ static int teardown(void **state)
 }
 
 /* The environment of one agent; `name` keeps state files apart. */
+static char **agent_env_with(const char *name, bool settings_file);
+
 static char **agent_env(const char *name)
+{
+    return agent_env_with(name, true);
+}
+
+/* Settings from the hub's storage instead of a file: drop HUBAGENT_SETTINGS. */
+static char **agent_env_with(const char *name, bool settings_file)
 {
     static char authority[256], arm[256], ca[600], settings[600], storage[256];
     static char states[2][600];
@@ -76,6 +85,13 @@ static char **agent_env(const char *name)
                       state_env,
                       NULL};
     memcpy(env, values, sizeof values);
+    if (!settings_file) {
+        size_t out = 0;
+        for (size_t i = 0; env[i] != NULL; i++)
+            if (strncmp(env[i], "HUBAGENT_SETTINGS=", 18) != 0)
+                env[out++] = env[i];
+        env[out] = NULL;
+    }
     return env;
 }
 
@@ -134,10 +150,59 @@ static void test_second_agent_refused(void **state)
     free(binary);
 }
 
+/* settings.json read from the hub's storage (config/settings.json), as in production:
+ * uploaded once validated, then planned from, its eTag recorded by run. */
+static void test_settings_from_storage(void **state)
+{
+    (void)state;
+    char *binary = test_build_path("agent/hubagent");
+    char *settings = test_data_path("agent/settings.json");
+    char *bad = test_data_path("settings/invalid/overlap-rg-subscription.json");
+    char *out = NULL, *err = NULL;
+    char *refused[] = {binary, "settings", "upload", bad, NULL};
+    assert_int_equal(test_run_command(refused, agent_env_with("storage", false), NULL, &out, &err),
+                     1);
+    assert_non_null(strstr(err, "was not uploaded"));
+    free(out);
+    free(err);
+    char *plan[] = {binary, "plan", "--verbose", NULL};
+    assert_int_equal(test_run_command(plan, agent_env_with("storage", false), NULL, &out, &err), 1);
+    assert_non_null(strstr(err, "BlobNotFound"));
+    free(out);
+    free(err);
+    char *upload[] = {binary, "settings", "upload", settings, NULL};
+    assert_int_equal(test_run_command(upload, agent_env_with("storage", false), NULL, &out, &err),
+                     0);
+    assert_non_null(strstr(out, "uploaded"));
+    free(out);
+    free(err);
+    int code = test_run_command(plan, agent_env_with("storage", false), NULL, &out, &err);
+    if (code != 0 && code != 2)
+        fprintf(stderr, "%s\n%s\n", out, err);
+    assert_true(code == 0 || code == 2);
+    assert_non_null(strstr(out, "demo-daily-costdetails"));
+    free(out);
+    free(err);
+    char *run[] = {binary, "run", "--once", "--no-runs", NULL};
+    assert_int_equal(test_run_command(run, agent_env_with("storage", false), NULL, &out, &err), 0);
+    free(out);
+    free(err);
+    char *status[] = {binary, "status", NULL};
+    assert_int_equal(test_run_command(status, agent_env_with("storage", false), NULL, &out, &err),
+                     0);
+    assert_non_null(strstr(out, "settings applied: \"0x"));
+    free(out);
+    free(err);
+    free(bad);
+    free(settings);
+    free(binary);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_agent_refused),
+        cmocka_unit_test(test_settings_from_storage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
