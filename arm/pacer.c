@@ -198,9 +198,8 @@ static void adapt_rate(arm_pacer *pacer, bucket *b, bool throttled, double after
     double floor_rate = ceiling / 1000;
     if (throttled) {
         if (now - b->last_cut >= (after > 1 ? after : 1)) {
-            b->limits.refill_per_s = b->limits.refill_per_s / 2 > floor_rate
-                                         ? b->limits.refill_per_s / 2
-                                         : floor_rate;
+            b->limits.refill_per_s =
+                b->limits.refill_per_s / 2 > floor_rate ? b->limits.refill_per_s / 2 : floor_rate;
             b->last_cut = now;
         }
     } else if (b->limits.refill_per_s < ceiling) {

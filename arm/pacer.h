@@ -27,10 +27,10 @@ typedef struct arm_pacer_options {
      * headers and blocked by their -retry-after ones. Default 1000 burst, 50/s: the service's own
      * counts (sent on every reply) are what really holds it down. */
     arm_pacer_limits cost_management_shared;
-    arm_pacer_limits arm_reads;       /* default 200 burst, 20/s (ARM: 250, 25/s) */
-    arm_pacer_limits arm_writes;      /* default 160 burst, 8/s (ARM: 200, 10/s) */
-    arm_pacer_limits default_limits;  /* default 50 burst, 5/s */
-    double throttle_default_s;        /* block after a 429 without retry-after: 60 */
+    arm_pacer_limits arm_reads;      /* default 200 burst, 20/s (ARM: 250, 25/s) */
+    arm_pacer_limits arm_writes;     /* default 160 burst, 8/s (ARM: 200, 10/s) */
+    arm_pacer_limits default_limits; /* default 50 burst, 5/s */
+    double throttle_default_s;       /* block after a 429 without retry-after: 60 */
 } arm_pacer_options;
 
 arm_pacer_options arm_pacer_options_default(void);

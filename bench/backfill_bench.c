@@ -4,8 +4,8 @@
  * one retry after 30 s -> 3 s, never waits for completion) and the PowerShell command's
  * (a fixed 60 s -> 6 s wait on every 429). Prints one JSON line: wall time / the
  * throttle-bound minimum, calls, 429s and months lost for each.
- * Usage: bench_backfill [SCOPES] [--only-hubagent]   (from the build tree, with HUBAGENT_BINARY_DIR and
- * HUBAGENT_SOURCE_DIR set as for the tests). */
+ * Usage: bench_backfill [SCOPES] [--only-hubagent]   (from the build tree, with HUBAGENT_BINARY_DIR
+ * and HUBAGENT_SOURCE_DIR set as for the tests). */
 #include "../tests/mock-server/mock_client.h"
 #include "mock_fixture.h"
 #include "test_util.h"

@@ -115,7 +115,7 @@ typedef struct mock_config {
     char *msi_secret;      /* legacy MSI_SECRET value */
     mock_throttle_config throttle;
     mock_run_config runs;
-    json_t *faults; /* array of fault rules, kept as JSON (see faults.c) */
+    json_t *faults;         /* array of fault rules, kept as JSON (see faults.c) */
     json_t *data_factories; /* [{id, triggers: {name: "Started"|"Stopped"}}] */
     unsigned seed;
 } mock_config;
