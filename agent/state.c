@@ -341,3 +341,44 @@ agent_state_status agent_state_delete_value(agent_state *state, const char *key,
                ? agent_state_step_done(state, stmt, error, "forgetting a value")
                : status;
 }
+
+agent_state_status agent_state_collect(agent_state *state, sqlite3_stmt *stmt, size_t size,
+                                       agent_state_row_reader read_row,
+                                       agent_state_rows_freer free_rows, void **out_rows,
+                                       size_t *out_count, agent_state_error *error,
+                                       const char *what)
+{
+    *out_rows = NULL;
+    *out_count = 0;
+    agent_state_status status = AGENT_STATE_OK;
+    size_t capacity = 0;
+    char *rows = NULL;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*out_count == capacity) {
+            capacity = capacity ? capacity * 2 : 16;
+            char *grown = realloc(rows, capacity * size);
+            if (grown == NULL) {
+                status = AGENT_STATE_E_NOMEM;
+                break;
+            }
+            rows = grown;
+        }
+        void *element = rows + (*out_count)++ * size;
+        memset(element, 0, size);
+        read_row(stmt, element);
+    }
+    if (status == AGENT_STATE_OK && rc != SQLITE_DONE) {
+        char context[96];
+        snprintf(context, sizeof context, "reading %s", what);
+        status = agent_state_sql_fail(state, error, context);
+    }
+    sqlite3_finalize(stmt);
+    if (status != AGENT_STATE_OK) {
+        free_rows(rows, *out_count);
+        *out_count = 0;
+        return status;
+    }
+    *out_rows = rows;
+    return AGENT_STATE_OK;
+}

@@ -180,6 +180,16 @@ agent_state_status agent_state_backfill_enqueue(agent_state *state, const char *
     return status;
 }
 
+static void read_item_row(sqlite3_stmt *stmt, void *out_element)
+{
+    read_item(stmt, out_element);
+}
+
+static void free_items_rows(void *rows, size_t count)
+{
+    agent_state_backfill_items_free(rows, count);
+}
+
 agent_state_status agent_state_backfill_open_items(agent_state *state,
                                                    agent_state_backfill_item **out_items,
                                                    size_t *out_count, agent_state_error *error)
@@ -194,30 +204,8 @@ agent_state_status agent_state_backfill_open_items(agent_state *state,
         "");
     if (status != AGENT_STATE_OK)
         return status;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*out_count == capacity) {
-            capacity = capacity ? capacity * 2 : 64;
-            agent_state_backfill_item *grown = realloc(*out_items, capacity * sizeof *grown);
-            if (grown == NULL) {
-                status = AGENT_STATE_E_NOMEM;
-                break;
-            }
-            *out_items = grown;
-        }
-        memset(&(*out_items)[*out_count], 0, sizeof **out_items);
-        read_item(stmt, &(*out_items)[(*out_count)++]);
-    }
-    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
-        status = agent_state_sql_fail(state, error, "reading backfill items");
-    sqlite3_finalize(stmt);
-    if (status != AGENT_STATE_OK) {
-        agent_state_backfill_items_free(*out_items, *out_count);
-        *out_items = NULL;
-        *out_count = 0;
-    }
-    return status;
+    return agent_state_collect(state, stmt, sizeof(**out_items), read_item_row, free_items_rows,
+                               (void **)out_items, out_count, error, "backfill items");
 }
 
 agent_state_status agent_state_backfill_update(agent_state *state,
@@ -269,6 +257,27 @@ void agent_state_backfill_jobs_free(agent_state_backfill_job *jobs, size_t count
     free(jobs);
 }
 
+static void read_job_row(sqlite3_stmt *stmt, void *out_element)
+{
+    agent_state_backfill_job *job = out_element;
+    job->id = sqlite3_column_int64(stmt, 0);
+    job->request = agent_state_column_text(stmt, 1);
+    job->status = agent_state_column_text(stmt, 2);
+    job->created_at = sqlite3_column_int64(stmt, 3);
+    job->finished_at = sqlite3_column_int64(stmt, 4);
+    size_t *counts[] = {&job->total,     &job->pending, &job->in_flight,
+                        &job->completed, &job->no_data, &job->failed};
+    for (int c = 0; c < 6; c++)
+        *counts[c] = (size_t)sqlite3_column_int64(stmt, 5 + c);
+    job->oldest_month = agent_state_column_text(stmt, 11);
+    job->newest_month = agent_state_column_text(stmt, 12);
+}
+
+static void free_jobs_rows(void *rows, size_t count)
+{
+    agent_state_backfill_jobs_free(rows, count);
+}
+
 agent_state_status agent_state_backfill_jobs(agent_state *state, size_t limit,
                                              agent_state_backfill_job **out_jobs, size_t *out_count,
                                              agent_state_error *error)
@@ -286,39 +295,6 @@ agent_state_status agent_state_backfill_jobs(agent_state *state, size_t limit,
         "i", limit > 0 ? (int64_t)limit : (int64_t)-1);
     if (status != AGENT_STATE_OK)
         return status;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*out_count == capacity) {
-            capacity = capacity ? capacity * 2 : 8;
-            agent_state_backfill_job *grown = realloc(*out_jobs, capacity * sizeof *grown);
-            if (grown == NULL) {
-                status = AGENT_STATE_E_NOMEM;
-                break;
-            }
-            *out_jobs = grown;
-        }
-        agent_state_backfill_job *job = &(*out_jobs)[(*out_count)++];
-        memset(job, 0, sizeof *job);
-        job->id = sqlite3_column_int64(stmt, 0);
-        job->request = agent_state_column_text(stmt, 1);
-        job->status = agent_state_column_text(stmt, 2);
-        job->created_at = sqlite3_column_int64(stmt, 3);
-        job->finished_at = sqlite3_column_int64(stmt, 4);
-        size_t *counts[] = {&job->total,     &job->pending, &job->in_flight,
-                            &job->completed, &job->no_data, &job->failed};
-        for (int c = 0; c < 6; c++)
-            *counts[c] = (size_t)sqlite3_column_int64(stmt, 5 + c);
-        job->oldest_month = agent_state_column_text(stmt, 11);
-        job->newest_month = agent_state_column_text(stmt, 12);
-    }
-    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
-        status = agent_state_sql_fail(state, error, "reading backfill jobs");
-    sqlite3_finalize(stmt);
-    if (status != AGENT_STATE_OK) {
-        agent_state_backfill_jobs_free(*out_jobs, *out_count);
-        *out_jobs = NULL;
-        *out_count = 0;
-    }
-    return status;
+    return agent_state_collect(state, stmt, sizeof(**out_jobs), read_job_row, free_jobs_rows,
+                               (void **)out_jobs, out_count, error, "backfill jobs");
 }

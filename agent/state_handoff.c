@@ -109,6 +109,16 @@ agent_state_status agent_state_replace_handoffs(agent_state *state, const char *
                : status;
 }
 
+static void read_handoff_row(sqlite3_stmt *stmt, void *out_element)
+{
+    read_handoff(stmt, out_element);
+}
+
+static void free_handoff_rows(void *rows, size_t count)
+{
+    agent_state_handoffs_free(rows, count);
+}
+
 agent_state_status agent_state_list_handoffs(agent_state *state, const char *scope,
                                              const char *month, const char *filter,
                                              agent_state_handoff **out_rows, size_t *out_count,
@@ -125,30 +135,8 @@ agent_state_status agent_state_list_handoffs(agent_state *state, const char *sco
         "sss", scope, month, filter);
     if (status != AGENT_STATE_OK)
         return status;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*out_count == capacity) {
-            capacity = capacity ? capacity * 2 : 16;
-            agent_state_handoff *grown = realloc(*out_rows, capacity * sizeof *grown);
-            if (grown == NULL) {
-                status = AGENT_STATE_E_NOMEM;
-                break;
-            }
-            *out_rows = grown;
-        }
-        memset(&(*out_rows)[*out_count], 0, sizeof **out_rows);
-        read_handoff(stmt, &(*out_rows)[(*out_count)++]);
-    }
-    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
-        status = agent_state_sql_fail(state, error, "reading hand-offs");
-    sqlite3_finalize(stmt);
-    if (status != AGENT_STATE_OK) {
-        agent_state_handoffs_free(*out_rows, *out_count);
-        *out_rows = NULL;
-        *out_count = 0;
-    }
-    return status;
+    return agent_state_collect(state, stmt, sizeof(**out_rows), read_handoff_row, free_handoff_rows,
+                               (void **)out_rows, out_count, error, "hand-offs");
 }
 
 void agent_state_handoffs_free(agent_state_handoff *rows, size_t count)

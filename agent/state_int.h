@@ -24,6 +24,16 @@ agent_state_status agent_state_prepare(agent_state *state, sqlite3_stmt **out,
 /* Steps a statement that returns no rows, then finalizes it. */
 agent_state_status agent_state_step_done(agent_state *state, sqlite3_stmt *stmt,
                                          agent_state_error *error, const char *what);
+/* Steps a prepared SELECT to its end, one array element of `size` bytes per row (zeroed,
+ * then filled by `read_row`), and finalizes it. On failure frees what was read with
+ * `free_rows` and leaves *out_rows NULL; `what` names the rows in the error. */
+typedef void (*agent_state_row_reader)(sqlite3_stmt *stmt, void *out_element);
+typedef void (*agent_state_rows_freer)(void *rows, size_t count);
+agent_state_status agent_state_collect(agent_state *state, sqlite3_stmt *stmt, size_t size,
+                                       agent_state_row_reader read_row,
+                                       agent_state_rows_freer free_rows, void **out_rows,
+                                       size_t *out_count, agent_state_error *error,
+                                       const char *what);
 /* A text column as a malloc'd string, or NULL. */
 char *agent_state_column_text(sqlite3_stmt *stmt, int column);
 

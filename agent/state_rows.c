@@ -67,6 +67,21 @@ agent_state_status agent_state_delete_export(agent_state *state, const char *sco
                : status;
 }
 
+static void read_export_row(sqlite3_stmt *stmt, void *out_element)
+{
+    agent_state_export *row = out_element;
+    row->scope = agent_state_column_text(stmt, 0);
+    row->name = agent_state_column_text(stmt, 1);
+    row->etag = agent_state_column_text(stmt, 2);
+    row->body_hash = agent_state_column_text(stmt, 3);
+    row->updated_at = sqlite3_column_int64(stmt, 4);
+}
+
+static void free_exports_rows(void *rows, size_t count)
+{
+    agent_state_exports_free(rows, count);
+}
+
 agent_state_status agent_state_list_exports(agent_state *state, agent_state_export **out_exports,
                                             size_t *out_count, agent_state_error *error)
 {
@@ -78,34 +93,9 @@ agent_state_status agent_state_list_exports(agent_state *state, agent_state_expo
         "SELECT scope, name, etag, body_hash, updated_at FROM exports ORDER BY scope, name", "");
     if (status != AGENT_STATE_OK)
         return status;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*out_count == capacity) {
-            capacity = capacity ? capacity * 2 : 16;
-            agent_state_export *grown = realloc(*out_exports, capacity * sizeof *grown);
-            if (grown == NULL) {
-                status = AGENT_STATE_E_NOMEM;
-                break;
-            }
-            *out_exports = grown;
-        }
-        agent_state_export *row = &(*out_exports)[(*out_count)++];
-        row->scope = agent_state_column_text(stmt, 0);
-        row->name = agent_state_column_text(stmt, 1);
-        row->etag = agent_state_column_text(stmt, 2);
-        row->body_hash = agent_state_column_text(stmt, 3);
-        row->updated_at = sqlite3_column_int64(stmt, 4);
-    }
-    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
-        status = agent_state_sql_fail(state, error, "reading exports");
-    sqlite3_finalize(stmt);
-    if (status != AGENT_STATE_OK) {
-        agent_state_exports_free(*out_exports, *out_count);
-        *out_exports = NULL;
-        *out_count = 0;
-    }
-    return status;
+    return agent_state_collect(state, stmt, sizeof(**out_exports), read_export_row,
+                               free_exports_rows, (void **)out_exports, out_count, error,
+                               "exports");
 }
 
 void agent_state_exports_free(agent_state_export *exports, size_t count)
@@ -202,6 +192,16 @@ agent_state_status agent_state_last_run(agent_state *state, const char *scope,
     return status;
 }
 
+static void read_run_row(sqlite3_stmt *stmt, void *out_element)
+{
+    read_run(stmt, out_element);
+}
+
+static void free_runs_rows(void *rows, size_t count)
+{
+    agent_state_runs_free(rows, count);
+}
+
 agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_run **out_runs,
                                                size_t *out_count, agent_state_error *error)
 {
@@ -213,30 +213,8 @@ agent_state_status agent_state_unfinished_runs(agent_state *state, agent_state_r
         "");
     if (status != AGENT_STATE_OK)
         return status;
-    size_t capacity = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*out_count == capacity) {
-            capacity = capacity ? capacity * 2 : 16;
-            agent_state_run *grown = realloc(*out_runs, capacity * sizeof *grown);
-            if (grown == NULL) {
-                status = AGENT_STATE_E_NOMEM;
-                break;
-            }
-            *out_runs = grown;
-        }
-        memset(&(*out_runs)[*out_count], 0, sizeof **out_runs);
-        read_run(stmt, &(*out_runs)[(*out_count)++]);
-    }
-    if (status == AGENT_STATE_OK && rc != SQLITE_DONE)
-        status = agent_state_sql_fail(state, error, "reading runs");
-    sqlite3_finalize(stmt);
-    if (status != AGENT_STATE_OK) {
-        agent_state_runs_free(*out_runs, *out_count);
-        *out_runs = NULL;
-        *out_count = 0;
-    }
-    return status;
+    return agent_state_collect(state, stmt, sizeof(**out_runs), read_run_row, free_runs_rows,
+                               (void **)out_runs, out_count, error, "runs");
 }
 
 void agent_state_runs_free(agent_state_run *runs, size_t count)
