@@ -2,6 +2,7 @@
  * per scope its exports, each export's last run and how it ended. Reads the
  * state without the writer's lock, so it works while an agent runs. */
 #include "agent/cli.h"
+#include "agent/backfill.h"
 #include "agent/handoff.h"
 #include "agent/config.h"
 #include "agent/state.h"
@@ -13,7 +14,8 @@
 static const char status_usage[] =
     "usage: hubagent status [--json] [--state FILE]\n\n"
     "Shows, per scope, the exports the agent keeps and each one's last run: why it\n"
-    "ran, its run id, how it ended and the service's message when it failed.\n";
+    "ran, its run id, how it ended and the service's message when it failed; per scope\n"
+    "and month what was handed to ingestion; and the newest backfill jobs.\n";
 
 static void format_time(int64_t when, char *out, size_t size)
 {
@@ -115,6 +117,17 @@ static void print_status(agent_state *state, const agent_state_export *exports, 
     if (agent_handoff_print_summary(state, NULL, NULL, json, stdout, &handoff_error) !=
         AGENT_HANDOFF_OK) {
         fprintf(stderr, "hubagent: %s\n", handoff_error.message);
+        if (json)
+            fputs("null", stdout);
+    }
+    /* The newest backfill jobs: months done, pending, failed. */
+    if (json)
+        fputs(",\"backfill_jobs\":", stdout);
+    else
+        printf("\nbackfill jobs:\n");
+    agent_state_error backfill_error = {0};
+    if (agent_backfill_print_jobs(state, 5, json, stdout, &backfill_error) != AGENT_STATE_OK) {
+        fprintf(stderr, "hubagent: %s\n", backfill_error.message);
         if (json)
             fputs("null", stdout);
     }
