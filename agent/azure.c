@@ -2,6 +2,7 @@
  * hub's settings.json from a file or from the hub's own storage. */
 #include "agent/azure.h"
 #include "agent/log.h"
+#include "agent/stop.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,13 @@ static arm_status open_credential(agent_azure *azure, const agent_config *config
     return ARM_OK;
 }
 
+/* Pacer waits and back-offs can be long; a stop request must not wait them out. */
+static void stoppable_sleep(void *ctx, double seconds)
+{
+    (void)ctx;
+    agent_stop_sleep(seconds);
+}
+
 static arm_status open_blob(agent_azure *azure, const agent_config *config, arm_error *err)
 {
     const char *endpoint = agent_config_get(config, AGENT_OPTION_STORAGE_ENDPOINT);
@@ -48,6 +56,7 @@ static arm_status open_blob(agent_azure *azure, const agent_config *config, arm_
     arm_blob_options options = arm_blob_options_default();
     options.endpoint = endpoint;
     options.shared_key = agent_config_get(config, AGENT_OPTION_STORAGE_KEY);
+    options.retry = &azure->retry;
     if (options.shared_key == NULL)
         options.tokens = &azure->tokens;
     return arm_blob_client_new(azure->http, &options, &azure->blob, err);
@@ -59,6 +68,8 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
     agent_azure *azure = calloc(1, sizeof *azure);
     if (azure == NULL)
         return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
+    azure->retry = arm_retry_policy_default();
+    azure->retry.clock.sleep = stoppable_sleep;
     arm_http_options http = arm_http_options_default();
     http.ca_bundle_path = agent_config_get(config, AGENT_OPTION_CA_BUNDLE);
     http.max_in_flight = agent_config_get_int(config, AGENT_OPTION_CONCURRENCY);
@@ -93,6 +104,7 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
     while (length > 0 && azure->arm_endpoint[length - 1] == '/')
         azure->arm_endpoint[--length] = '\0';
     azure->arm = (arm_pipeline){.http = azure->http,
+                                .retry = &azure->retry,
                                 .pacer = azure->pacer,
                                 .tokens = &azure->tokens,
                                 .resource = agent_config_get(config, AGENT_OPTION_ARM_RESOURCE)};

@@ -17,9 +17,10 @@ typedef struct agent_azure {
     auth_cache *cache;
     auth_provider provider;
     arm_token_provider tokens;
-    arm_pipeline arm;      /* ARM calls: bearer token for arm_resource, retries, pacing */
-    arm_blob_client *blob; /* the hub's storage account, or NULL when no endpoint is set */
-    char *arm_endpoint;    /* without a trailing slash */
+    arm_retry_policy retry; /* waits that end at once when the agent is asked to stop */
+    arm_pipeline arm;       /* ARM calls: bearer token for arm_resource, retries, pacing */
+    arm_blob_client *blob;  /* the hub's storage account, or NULL when no endpoint is set */
+    char *arm_endpoint;     /* without a trailing slash */
     char *api_version;
     char *credential_explanation; /* why this credential (secret-free) */
 } agent_azure;

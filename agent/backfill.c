@@ -4,6 +4,7 @@
  * per export. Every step is written to the state before and after the call,
  * so a kill -9 at any point is resolved from run history on the next start. */
 #include "agent/backfill.h"
+#include "agent/stop.h"
 #include "agent/backfill_int.h"
 #include "agent/pool.h"
 #include "agent/runs.h"
@@ -35,10 +36,8 @@ static double now_seconds(void)
 
 static void pause_seconds(double seconds)
 {
-    if (seconds <= 0)
-        return;
-    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
-    nanosleep(&ts, NULL);
+    if (seconds > 0)
+        agent_stop_sleep(seconds); /* wakes at once when the agent is asked to stop */
 }
 
 /* An item while it is driven: its row and when it may be tried again. */
@@ -71,7 +70,8 @@ typedef struct drive_work {
 static bool stopped(drive_work *work)
 {
     pthread_mutex_lock(&work->lock);
-    bool stop = work->stop;
+    /* The scheduled agent asked to stop (SIGTERM): the job stays open and resumes later. */
+    bool stop = work->stop || agent_stop_requested();
     pthread_mutex_unlock(&work->lock);
     return stop;
 }

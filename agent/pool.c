@@ -30,6 +30,7 @@ static void *worker(void *argument)
         options.resource = azure->arm.resource;
         options.tokens = &azure->tokens;
         options.pacer = azure->pacer;
+        options.retry = &azure->retry;
         status = arm_exports_client_new(http, &options, &client, &error);
     }
     for (;;) {

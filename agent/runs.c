@@ -174,7 +174,7 @@ static void tick_scope(void *ctx, size_t item, arm_exports_client *client, arm_s
         AGENT_DESIRED_OK)
         return;
     const char *recurrence = agent_tick_name(work->tick);
-    for (size_t e = 0; e < desired.count; e++) {
+    for (size_t e = 0; e < desired.count && !agent_stop_requested(); e++) {
         const agent_desired_export *export_ = &desired.exports[e];
         if (strcmp(export_->recurrence, recurrence) != 0)
             continue;
