@@ -306,24 +306,8 @@ static auth_status cert_get_token(auth_credential *credential, const char *scope
             error, AUTH_INVALID_ARGUMENT, credential->name, 0, NULL, NULL,
             "%s: signing the %s client assertion with the key from %s failed", credential->name,
             cert->algorithm == AUTH_ASSERTION_RS256 ? "RS256" : "PS256", cert->path);
-    char *fields = NULL;
-    if (asprintf(&fields,
-                 "client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type"
-                 "%%3Ajwt-bearer&client_assertion=%s",
-                 assertion) < 0) /* base64url and '.' need no encoding */
-        fields = NULL;
-    auth_status status;
-    if (!fields) {
-        status = auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
-                                "%s: out of memory", credential->name);
-    } else {
-        const char *secrets[] = {assertion, NULL};
-        status = auth_entra_request_token(credential, cert->tenant_id, cert->client_id,
-                                          scope_or_resource, fields, secrets, out_token, error);
-    }
-    auth_free_secret(fields);
-    auth_free_secret(assertion);
-    return status;
+    return auth_entra_request_token_with_assertion(credential, cert->tenant_id, cert->client_id,
+                                                   scope_or_resource, assertion, out_token, error);
 }
 
 static void cert_destroy(auth_credential *credential)

@@ -204,27 +204,8 @@ static auth_status workload_get_token(auth_credential *credential, const char *s
                               "%s: the federated token file %s is empty", credential->name,
                               wi->token_file);
     }
-    char *encoded = auth_url_encode(assertion);
-    char *fields = NULL;
-    if (encoded &&
-        asprintf(&fields,
-                 "client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type"
-                 "%%3Ajwt-bearer&client_assertion=%s",
-                 encoded) < 0)
-        fields = NULL;
-    auth_free_secret(encoded);
-    auth_status status;
-    if (!fields) {
-        status = auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
-                                "%s: out of memory", credential->name);
-    } else {
-        const char *secrets[] = {assertion, NULL};
-        status = auth_entra_request_token(credential, wi->tenant_id, wi->client_id,
-                                          scope_or_resource, fields, secrets, out_token, error);
-    }
-    auth_free_secret(fields);
-    auth_free_secret(assertion);
-    return status;
+    return auth_entra_request_token_with_assertion(credential, wi->tenant_id, wi->client_id,
+                                                   scope_or_resource, assertion, out_token, error);
 }
 
 static void workload_destroy(auth_credential *credential)
@@ -274,4 +255,33 @@ auth_status auth_workload_identity_credential_new(const char *tenant_id, const c
         tenant_id, wi->base.options.authority_host, token_file_path);
     *out_credential = &wi->base;
     return AUTH_OK;
+}
+
+auth_status auth_entra_request_token_with_assertion(auth_credential *credential,
+                                                    const char *tenant_id, const char *client_id,
+                                                    const char *scope_or_resource, char *assertion,
+                                                    auth_token *out_token, auth_error *error)
+{
+    /* A JWT is base64url and '.', which need no encoding; a federated token may be anything. */
+    char *encoded = auth_url_encode(assertion);
+    char *fields = NULL;
+    if (encoded &&
+        asprintf(&fields,
+                 "client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type"
+                 "%%3Ajwt-bearer&client_assertion=%s",
+                 encoded) < 0)
+        fields = NULL;
+    auth_free_secret(encoded);
+    auth_status status;
+    if (!fields) {
+        status = auth_error_set(error, AUTH_NO_MEMORY, credential->name, 0, NULL, NULL,
+                                "%s: out of memory", credential->name);
+    } else {
+        const char *secrets[] = {assertion, NULL};
+        status = auth_entra_request_token(credential, tenant_id, client_id, scope_or_resource,
+                                          fields, secrets, out_token, error);
+    }
+    auth_free_secret(fields);
+    auth_free_secret(assertion);
+    return status;
 }

@@ -105,6 +105,13 @@ auth_status auth_entra_request_token(auth_credential *credential, const char *te
                                      const char *client_id, const char *scope_or_resource,
                                      const char *secret_fields, const char *const *secrets,
                                      auth_token *out_token, auth_error *error);
+/* Client credentials with a client assertion (a signed JWT or a federated token): the form
+ * around `assertion` (URL-encoded when it needs it), then auth_entra_request_token. Takes
+ * ownership of `assertion` and wipes it. */
+auth_status auth_entra_request_token_with_assertion(auth_credential *credential,
+                                                    const char *tenant_id, const char *client_id,
+                                                    const char *scope_or_resource, char *assertion,
+                                                    auth_token *out_token, auth_error *error);
 /* Checks tenant and client ids are present and URL-safe. */
 auth_status auth_entra_check_ids(const char *name, const char *tenant_id, const char *client_id,
                                  auth_error *error);
