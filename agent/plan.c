@@ -68,6 +68,7 @@ static agent_desired_status plan_desired(agent_scope_plan *plan, const agent_des
     }
     action->dataset = want->dataset;
     action->desired = want->body;
+    agent_desired_body_hash(want->body, action->body_hash);
     action->diff = diff;
     const char *etag = have ? json_string_value(json_object_get(have, "eTag")) : NULL;
     if (etag != NULL && (action->etag = strdup(etag)) == NULL)

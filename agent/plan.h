@@ -20,7 +20,8 @@ typedef struct agent_action {
     agent_action_kind kind;
     char *name;
     agent_dataset dataset;  /* unknown for deletes of names no longer wanted */
-    const json_t *desired;  /* borrowed from the desired set; NULL for deletes */
+    const json_t *desired;  /* borrowed from the desired set while it lives; NULL for deletes */
+    char body_hash[17];     /* agent_desired_body_hash of desired ("" for deletes) */
     char *etag;             /* the export's eTag: as listed, then as written */
     agent_export_diff diff; /* updates only */
     bool failed;            /* applying it failed (reconcile only) */

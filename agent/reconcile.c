@@ -157,6 +157,9 @@ static void reconcile_scope(arm_exports_client *client, const settings_scope *sc
     if (result->plan.scope == NULL)
         result->plan.scope = strdup(scope->scope);
     json_decref(actual);
+    /* The plan outlives the desired bodies: it keeps their hashes, not the bodies. */
+    for (size_t a = 0; a < result->plan.count; a++)
+        result->plan.actions[a].desired = NULL;
     agent_desired_set_dispose(&desired);
 }
 

@@ -163,9 +163,8 @@ static void record_exports(agent_state *state, const agent_scope_result *result)
             agent_state_delete_export(state, result->plan.scope, action->name, &error);
             continue;
         }
-        char hash[17];
-        agent_desired_body_hash(action->desired, hash);
-        agent_state_export row = {result->plan.scope, action->name, action->etag, hash, now};
+        agent_state_export row = {result->plan.scope, action->name, action->etag,
+                                  (char *)action->body_hash, now};
         if (agent_state_put_export(state, &row, &error) != AGENT_STATE_OK)
             fprintf(stderr, "hubagent: cannot record %s in the state: %s\n", action->name,
                     error.message);
