@@ -177,3 +177,18 @@ int agent_cli_load_config(const agent_cli_args *args, agent_config *out_config)
     }
     return AGENT_EXIT_OK;
 }
+
+int agent_cli_dispatch(int argc, char **argv, const char *command, const char *usage,
+                       const agent_command *subcommands, size_t count)
+{
+    if (argc < 2)
+        return agent_cli_usage_error("%s: missing subcommand\n%s", command, usage);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, stdout);
+        return AGENT_EXIT_OK;
+    }
+    return agent_cli_usage_error("%s: unknown subcommand '%s'", command, argv[1]);
+}

@@ -22,6 +22,11 @@ typedef struct agent_command {
 
 int agent_cli_main(int argc, char **argv);
 
+/* Runs the subcommand argv[1] of `command` from `subcommands` (argv shifted so the
+ * subcommand is argv[0]); --help prints `usage`; a missing or unknown one is a usage error. */
+int agent_cli_dispatch(int argc, char **argv, const char *command, const char *usage,
+                       const agent_command *subcommands, size_t count);
+
 #define AGENT_CLI_MAX_ARGS 64
 
 /* A command line split into option flags (--name value, --name=value; names

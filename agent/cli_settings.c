@@ -115,15 +115,10 @@ static int settings_validate(int argc, char **argv)
 
 int agent_cli_settings(int argc, char **argv)
 {
-    if (argc < 2)
-        return agent_cli_usage_error("settings: missing subcommand\n%s", settings_usage);
-    if (strcmp(argv[1], "validate") == 0)
-        return settings_validate(argc - 1, argv + 1);
-    if (strcmp(argv[1], "upload") == 0)
-        return agent_cli_settings_upload(argc - 1, argv + 1);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(settings_usage, stdout);
-        return AGENT_EXIT_OK;
-    }
-    return agent_cli_usage_error("settings: unknown subcommand '%s'", argv[1]);
+    static const agent_command subcommands[] = {
+        {"validate", "check a settings.json", settings_validate},
+        {"upload", "validate, then write it to the hub's storage", agent_cli_settings_upload},
+    };
+    return agent_cli_dispatch(argc, argv, "settings", settings_usage, subcommands,
+                              sizeof subcommands / sizeof subcommands[0]);
 }

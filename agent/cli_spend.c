@@ -444,15 +444,10 @@ static int spend_report_month(int argc, char **argv)
 
 int agent_cli_spend_scopes(int argc, char **argv)
 {
-    if (argc < 2)
-        return agent_cli_usage_error("spend-scopes: missing subcommand\n%s", spend_usage);
-    if (strcmp(argv[1], "validate") == 0)
-        return spend_validate(argc - 1, argv + 1);
-    if (strcmp(argv[1], "report") == 0)
-        return spend_report_month(argc - 1, argv + 1);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(spend_usage, stdout);
-        return AGENT_EXIT_OK;
-    }
-    return agent_cli_usage_error("spend-scopes: unknown subcommand '%s'", argv[1]);
+    static const agent_command subcommands[] = {
+        {"validate", "check a spend scopes file", spend_validate},
+        {"report", "attribute a month's spend", spend_report_month},
+    };
+    return agent_cli_dispatch(argc, argv, "spend-scopes", spend_usage, subcommands,
+                              sizeof subcommands / sizeof subcommands[0]);
 }
