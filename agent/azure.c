@@ -48,6 +48,12 @@ static void stoppable_sleep(void *ctx, double seconds)
     agent_stop_sleep(seconds);
 }
 
+static bool refuses_wait(void *ctx, double wait_until)
+{
+    (void)ctx;
+    return agent_stop_refuses_wait(wait_until);
+}
+
 static arm_status open_blob(agent_azure *azure, const agent_config *config, arm_error *err)
 {
     const char *endpoint = agent_config_get(config, AGENT_OPTION_STORAGE_ENDPOINT);
@@ -70,6 +76,7 @@ arm_status agent_azure_open(const agent_config *config, agent_azure **out, arm_e
         return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
     azure->retry = arm_retry_policy_default();
     azure->retry.clock.sleep = stoppable_sleep;
+    azure->retry.cancelled = refuses_wait; /* no call waits out the pacer after a stop */
     arm_http_options http = arm_http_options_default();
     http.ca_bundle_path = agent_config_get(config, AGENT_OPTION_CA_BUNDLE);
     http.max_in_flight = agent_config_get_int(config, AGENT_OPTION_CONCURRENCY);

@@ -71,7 +71,8 @@ static bool stopped(drive_work *work)
 {
     pthread_mutex_lock(&work->lock);
     /* The scheduled agent asked to stop (SIGTERM): the job stays open and resumes later. */
-    bool stop = work->stop || agent_stop_requested();
+    bool stop = work->stop || agent_stop_requested() ||
+                (work->options->until > 0 && now_seconds() >= work->options->until);
     pthread_mutex_unlock(&work->lock);
     return stop;
 }
@@ -200,8 +201,9 @@ static void trigger(drive_work *work, arm_exports_client *client, live_item *ite
     }
     char line[1024];
     arm_error_format(&error, line, sizeof line);
-    if (throttled(&error)) {
-        /* Not accepted: the month waits its turn again, nothing is counted. */
+    if (status == ARM_ERR_CANCELLED || throttled(&error)) {
+        /* Not accepted (or not even sent: asked to stop): the month waits its turn
+         * again, nothing is counted. */
         replace(&row->state, "pending");
         row->attempts--;
         row->triggered_at = 0;
@@ -311,6 +313,8 @@ static void poll(drive_work *work, arm_exports_client *client, scope_work *scope
         arm_status status =
             arm_exports_run_history(client, scope->scope, row->export_name, &history, &error);
         count_call(work, &error, now_seconds() - started, true, false);
+        if (status == ARM_ERR_CANCELLED)
+            return; /* asked to stop: the runs are followed on the next start */
         if (status != ARM_OK) {
             if (!throttled(&error)) {
                 char line[1024];
@@ -342,6 +346,8 @@ static void drive_scope(void *ctx, size_t index, arm_exports_client *client,
         return;
     }
     const agent_backfill_options *options = work->options;
+    /* A slice ends on time: no call of this worker waits for the budget past it. */
+    agent_stop_set_thread_deadline(options->until);
     double next_poll = 0; /* unknown outcomes first: poll at once */
     while (!stopped(work)) {
         size_t open = 0, flying = 0;
@@ -380,8 +386,11 @@ static void drive_scope(void *ctx, size_t index, arm_exports_client *client,
             continue;
         if (flying > 0 && next_poll < wake)
             wake = next_poll;
+        if (options->until > 0 && options->until < wake)
+            wake = options->until;
         pause_seconds(wake - now_seconds() < 0.05 ? 0.05 : wake - now_seconds());
     }
+    agent_stop_set_thread_deadline(0);
 }
 
 static agent_backfill_progress snapshot(drive_work *work, bool final)
@@ -515,7 +524,19 @@ arm_status agent_backfill_drive(agent_azure *azure, agent_state *state,
         agent_state_backfill_items_free(rows, count);
         return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
     }
-    work.progress.total = count;
+    /* Scopes no longer in the settings keep their open months for when they return. */
+    size_t kept = 0;
+    for (size_t i = 0; i < work.scope_count; i++) {
+        if (options->scopes != NULL &&
+            agent_settings_find_scope(options->scopes, work.scopes[i].scope) == NULL) {
+            out_report->held += work.scopes[i].count;
+            free(work.scopes[i].items);
+            continue;
+        }
+        work.scopes[kept++] = work.scopes[i];
+    }
+    work.scope_count = kept;
+    work.progress.total = count - out_report->held;
     pthread_mutex_init(&work.lock, NULL);
     pthread_cond_init(&work.wake, NULL);
     pthread_t reporter;
@@ -535,6 +556,9 @@ arm_status agent_backfill_drive(agent_azure *azure, agent_state *state,
     agent_state_backfill_finish_jobs(state, (int64_t)time(NULL), NULL);
     out_report->totals = snapshot(&work, true);
     for (size_t i = 0; i < count; i++) {
+        if (options->scopes != NULL &&
+            agent_settings_find_scope(options->scopes, rows[i].scope) == NULL)
+            continue; /* held */
         if (strcmp(rows[i].state, "failed") == 0)
             push(&out_report->failed, &out_report->failed_count,
                  describe(&rows[i], rows[i].last_error));

@@ -55,6 +55,10 @@ typedef struct agent_backfill_options {
                                      and whose run is not in run history this long after
                                      is taken as never made */
     double progress_seconds;      /* between progress callbacks */
+    const settings *scopes;       /* only months of these scopes are driven (NULL: all); months of
+                                     a scope no longer in the settings stay open, held */
+    double until; /* epoch seconds: the drive returns by then and leaves what is open to the
+                     next drive (0: to the end); the scheduled agent drives in slices */
     agent_backfill_progress_fn progress;
     void *progress_ctx;
 } agent_backfill_options;
@@ -67,6 +71,7 @@ typedef struct agent_backfill_report {
     size_t failed_count;
     char **unfinished; /* items left in flight (a scope could not be polled) */
     size_t unfinished_count;
+    size_t held; /* open items of scopes not in options->scopes, left as they were */
 } agent_backfill_report;
 
 void agent_backfill_report_dispose(agent_backfill_report *report);
@@ -81,6 +86,15 @@ void agent_backfill_report_dispose(agent_backfill_report *report);
 arm_status agent_backfill_drive(agent_azure *azure, agent_state *state,
                                 const agent_backfill_options *options,
                                 agent_backfill_report *out_report, arm_error *err);
+
+/* What the scheduled agent backfills by itself (mode: the backfill-new-scopes
+ * option). Compares the settings' scopes with those the state noted last time;
+ * queues retention.ingestion.months of history for each scope added since
+ * ("added"), or for every scope when the state has noted none yet ("all");
+ * then notes the current scopes. Returns the month runs queued (logged). */
+size_t agent_backfill_queue_new_scopes(agent_state *state, const settings *value,
+                                       const agent_desired_options *desired, const char *mode,
+                                       time_t now);
 
 /* The newest `limit` backfill jobs as text lines or a JSON array, for
  * `hubagent status`. */

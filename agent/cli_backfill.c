@@ -132,21 +132,6 @@ static int parse_request(const agent_cli_args *args, request *out)
     return AGENT_EXIT_OK;
 }
 
-/* Scope ids compare without case and without a leading slash. */
-static bool same_scope(const char *a, const char *b)
-{
-    while (*a == '/')
-        a++;
-    while (*b == '/')
-        b++;
-    size_t la = strlen(a), lb = strlen(b);
-    while (la > 0 && a[la - 1] == '/')
-        la--;
-    while (lb > 0 && b[lb - 1] == '/')
-        lb--;
-    return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* The settings restricted to the requested scopes (a shallow view). */
 static int select_scopes(const settings *all, const request *req, settings *out_view)
 {
@@ -158,7 +143,7 @@ static int select_scopes(const settings *all, const request *req, settings *out_
     for (size_t r = 0; r < req->scope_count; r++) {
         bool found = false;
         for (size_t s = 0; s < all->scope_count && !found; s++) {
-            if (!same_scope(all->scopes[s].scope, req->scopes[r]))
+            if (!agent_scope_id_equal(all->scopes[s].scope, req->scopes[r]))
                 continue;
             found = true;
             bool duplicate = false;
@@ -279,15 +264,8 @@ static size_t reconcile_scopes(agent_session *s, const settings *view)
 
 static int drive(agent_session *s, agent_state *state, const request *req)
 {
-    agent_backfill_options options = agent_backfill_options_default();
-    options.poll_seconds = agent_config_get_int(&s->config, AGENT_OPTION_POLL_INTERVAL);
-    options.retry_seconds = options.poll_seconds;
-    options.unknown_grace_seconds = options.poll_seconds * 2 < 3 ? 3 : options.poll_seconds * 2;
-    if (options.unknown_grace_seconds > 30)
-        options.unknown_grace_seconds = 30;
+    agent_backfill_options options = agent_session_backfill_options(s);
     options.max_failures = req->max_failures;
-    if (s->config.sources[AGENT_OPTION_CONCURRENCY] != AGENT_SOURCE_DEFAULT)
-        options.workers = s->options.concurrency;
     progress_sink sink = {.tty = strcmp(req->progress, "tty") == 0 ||
                                  (strcmp(req->progress, "auto") == 0 && isatty(STDERR_FILENO))};
     if (strcmp(req->progress, "none") != 0) {
@@ -312,6 +290,11 @@ static int drive(agent_session *s, agent_state *state, const request *req)
         fprintf(stderr, "hubagent: backfill unfinished: %s\n", report.unfinished[i]);
     if (report.unfinished_count > 0)
         fprintf(stderr, "hubagent: run the same command again to resume the unfinished months\n");
+    if (report.held > 0)
+        fprintf(stderr,
+                "hubagent: backfill: %zu open month run%s of scopes no longer in the settings "
+                "left as they are (they resume if the scopes come back)\n",
+                report.held, report.held == 1 ? "" : "s");
     int rc = report.failed_count + report.unfinished_count > 0 ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
     if (status != ARM_OK) {
         char line[1024];

@@ -97,6 +97,12 @@ static bool valid_log_format(const char *v, char *why, size_t n)
     return one_of(v, choices, why, n);
 }
 
+static bool valid_backfill_new_scopes(const char *v, char *why, size_t n)
+{
+    static const char *const choices[] = {"added", "all", "off", NULL};
+    return one_of(v, choices, why, n);
+}
+
 static bool valid_log_level(const char *v, char *why, size_t n)
 {
     static const char *const choices[] = {"debug", "info", "warn", "error", NULL};
@@ -296,6 +302,12 @@ static const option_row options[AGENT_OPTION_COUNT] = {
                                          "seconds between looks at settings.json while `run` stays "
                                          "up; a change is applied at once"},
                                         valid_poll_interval},
+    [AGENT_OPTION_BACKFILL_NEW_SCOPES] = {{"backfill-new-scopes", "HUBAGENT_BACKFILL_NEW_SCOPES",
+                                           "added", false,
+                                           "what `run` backfills by itself: added (scopes added "
+                                           "to the settings since it first saw them), all (also "
+                                           "every scope at its first start) or off"},
+                                          valid_backfill_new_scopes},
     [AGENT_OPTION_CM_CALLS_PER_MINUTE] = {{"cm-calls-per-minute", "HUBAGENT_CM_CALLS_PER_MINUTE",
                                            "20", false,
                                            "Cost Management calls per minute per scope after a "

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MSEXPORTS_CONTAINER "msexports"
 
@@ -234,4 +235,26 @@ void agent_desired_set_dispose(agent_desired_set *set)
     }
     free(set->exports);
     memset(set, 0, sizeof *set);
+}
+
+bool agent_scope_id_equal(const char *a, const char *b)
+{
+    while (*a == '/')
+        a++;
+    while (*b == '/')
+        b++;
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 0 && a[la - 1] == '/')
+        la--;
+    while (lb > 0 && b[lb - 1] == '/')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const settings_scope *agent_settings_find_scope(const settings *value, const char *scope)
+{
+    for (size_t i = 0; value != NULL && scope != NULL && i < value->scope_count; i++)
+        if (agent_scope_id_equal(value->scopes[i].scope, scope))
+            return &value->scopes[i];
+    return NULL;
 }

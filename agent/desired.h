@@ -62,6 +62,11 @@ agent_desired_status agent_desired_for_scope(const settings_scope *scope,
                                              size_t why_size);
 void agent_desired_set_dispose(agent_desired_set *set);
 
+/* Scope ids compare without case and without leading or trailing slashes. */
+bool agent_scope_id_equal(const char *a, const char *b);
+/* The settings' scope with this id, or NULL. */
+const settings_scope *agent_settings_find_scope(const settings *value, const char *scope);
+
 /* True when `name` is lower(hub_name) followed by one of the suffixes of the
  * hub's exports: an export this hub owns, whatever this run wants. */
 bool agent_desired_is_hub_export(const char *hub_name, const char *name);

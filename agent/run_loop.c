@@ -1,7 +1,9 @@
 /* `hubagent run` without --once: the scheduled agent. It reconciles at start
  * and whenever settings.json changes, fires each tick when it falls, follows
- * the runs, and sleeps in between; SIGTERM lets the step in hand finish (or
- * leave it for the next start: nothing is fired twice) and exits promptly. */
+ * the runs, backfills scopes added to the settings in between, and sleeps;
+ * SIGTERM lets the step in hand finish (or leave it for the next start:
+ * nothing is fired twice) and exits promptly. */
+#include "agent/backfill.h"
 #include "agent/cli.h"
 #include "agent/log.h"
 #include "agent/run_loop.h"
@@ -23,6 +25,49 @@ static size_t unfinished_runs(agent_state *state)
         return 0;
     agent_state_runs_free(runs, count);
     return count;
+}
+
+/* Queues the history of scopes added to the settings (the backfill-new-scopes
+ * option); true when some backfill month is open. */
+static bool queue_new_scopes(agent_session *s, agent_state *state)
+{
+    agent_backfill_queue_new_scopes(state, s->value, &s->options.desired,
+                                    agent_config_get(&s->config, AGENT_OPTION_BACKFILL_NEW_SCOPES),
+                                    time(NULL));
+    agent_state_backfill_item *items = NULL;
+    size_t count = 0;
+    if (agent_state_backfill_open_items(state, &items, &count, NULL) != AGENT_STATE_OK)
+        return false;
+    agent_state_backfill_items_free(items, count);
+    return count > 0;
+}
+
+/* Drives the open backfill months until `until` (ticks come first: the loop
+ * calls again after them); returns true while some are left open. */
+static bool backfill_slice(agent_session *s, agent_state *state, time_t until)
+{
+    agent_backfill_options options = agent_session_backfill_options(s);
+    options.until = (double)until;
+    agent_backfill_report report;
+    arm_error error;
+    arm_error_init(&error);
+    arm_status status = agent_backfill_drive(s->azure, state, &options, &report, &error);
+    const agent_backfill_progress *t = &report.totals;
+    if (t->completed + t->no_data + t->failed + t->run_calls > 0)
+        agent_log(AGENT_LOG_INFO,
+                  "backfill: %zu run calls, %zu completed, %zu no data, %zu failed; %zu open "
+                  "(%.0f s throttled)",
+                  t->run_calls, t->completed, t->no_data, t->failed, report.unfinished_count,
+                  t->throttled_seconds);
+    for (size_t i = 0; i < report.failed_count; i++)
+        agent_log(AGENT_LOG_ERROR, "backfill failed: %s", report.failed[i]);
+    if (status != ARM_OK) {
+        char line[1024];
+        agent_log(AGENT_LOG_ERROR, "backfill: %s", arm_error_format(&error, line, sizeof line));
+    }
+    bool open = status == ARM_OK && report.unfinished_count > 0;
+    agent_backfill_report_dispose(&report);
+    return open;
 }
 
 int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
@@ -47,6 +92,7 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
     agent_session_reconcile(s, state);
     if (s->settings_etag != NULL)
         agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+    bool backfilling = queue_new_scopes(s, state);
     time_t next_settings_check = time(NULL) + settings_interval;
     while (!agent_stop_requested()) {
         agent_session_run_ticks(s, state, NULL);
@@ -58,7 +104,11 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
         wake = earliest(wake, agent_schedule_next(&schedule, AGENT_TICK_MONTHLY, now));
         if (unfinished_runs(state) > 0)
             wake = earliest(wake, now + poll_interval);
-        if (!agent_stop_sleep((double)(wake - now)))
+        /* Backfill months fill the time up to the next tick or look at the settings. */
+        if (backfilling)
+            backfilling = backfill_slice(s, state, wake);
+        now = time(NULL);
+        if (!agent_stop_sleep(wake > now ? (double)(wake - now) : 0))
             break;
         if (time(NULL) < next_settings_check)
             continue;
@@ -71,6 +121,7 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
             agent_session_reconcile(s, state);
             if (s->settings_etag != NULL)
                 agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+            backfilling = queue_new_scopes(s, state);
         }
     }
     agent_log(AGENT_LOG_INFO, "stopping: asked to stop; nothing is left half-done");

@@ -195,7 +195,11 @@ static void tick_scope(void *ctx, size_t item, arm_exports_client *client, arm_s
         arm_error error;
         arm_error_init(&error);
         int64_t now = (int64_t)time(NULL);
-        if (arm_exports_run(client, scope->scope, export_->name, NULL, NULL, &error) != ARM_OK) {
+        arm_status run_status =
+            arm_exports_run(client, scope->scope, export_->name, NULL, NULL, &error);
+        if (run_status == ARM_ERR_CANCELLED)
+            break; /* asked to stop before it was sent: not fired, the next start fires it */
+        if (run_status != ARM_OK) {
             report_failure(scope->scope, export_->name, "run not triggered", &error);
             count(work, &work->report->trigger_failed);
             continue;

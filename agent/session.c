@@ -339,3 +339,18 @@ size_t agent_session_check_factory(agent_session *s, agent_state *state, bool ta
     agent_hub_factory_dispose(&factory);
     return failed;
 }
+
+agent_backfill_options agent_session_backfill_options(const agent_session *s)
+{
+    agent_backfill_options options = agent_backfill_options_default();
+    options.poll_seconds = agent_config_get_int(&s->config, AGENT_OPTION_POLL_INTERVAL);
+    options.retry_seconds = options.poll_seconds;
+    /* A lost run call shows in run history within seconds, or it was never made. */
+    options.unknown_grace_seconds = options.poll_seconds * 2 < 3 ? 3 : options.poll_seconds * 2;
+    if (options.unknown_grace_seconds > 30)
+        options.unknown_grace_seconds = 30;
+    options.scopes = s->value;
+    if (s->config.sources[AGENT_OPTION_CONCURRENCY] != AGENT_SOURCE_DEFAULT)
+        options.workers = s->options.concurrency;
+    return options;
+}

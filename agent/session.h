@@ -3,6 +3,7 @@
 #ifndef HUBAGENT_AGENT_SESSION_H
 #define HUBAGENT_AGENT_SESSION_H
 
+#include "agent/backfill.h"
 #include "agent/cli.h"
 #include "agent/reconcile.h"
 #include "agent/state.h"
@@ -40,5 +41,9 @@ size_t agent_session_run_ticks(agent_session *s, agent_state *state, const char 
  * them and records which, for `hubagent release`. Returns 0, or 1 when a
  * take-over failed. */
 size_t agent_session_check_factory(agent_session *s, agent_state *state, bool take_over);
+
+/* Backfill drive options from the session's options (poll interval,
+ * concurrency); only the settings' scopes are driven. */
+agent_backfill_options agent_session_backfill_options(const agent_session *s);
 
 #endif

@@ -5,6 +5,7 @@
 #include <time.h>
 
 static volatile sig_atomic_t stop_flag;
+static _Thread_local double thread_deadline;
 
 static void on_signal(int signal_number)
 {
@@ -36,4 +37,14 @@ bool agent_stop_sleep(double seconds)
         seconds -= slice;
     }
     return !stop_flag;
+}
+
+void agent_stop_set_thread_deadline(double deadline)
+{
+    thread_deadline = deadline;
+}
+
+bool agent_stop_refuses_wait(double wait_until)
+{
+    return stop_flag != 0 || (thread_deadline > 0 && wait_until > thread_deadline);
 }

@@ -38,6 +38,8 @@ const char *arm_status_text(arm_status status)
         return "local I/O error";
     case ARM_ERR_GAVE_UP:
         return "retries exhausted";
+    case ARM_ERR_CANCELLED:
+        return "cancelled";
     }
     return "unknown status";
 }

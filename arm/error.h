@@ -18,6 +18,7 @@ typedef enum arm_status {
     ARM_ERR_AUTH,      /* the token provider could not give a token */
     ARM_ERR_IO,        /* a local file could not be read or written */
     ARM_ERR_GAVE_UP,   /* retries exhausted (count or total time); details are the last try's */
+    ARM_ERR_CANCELLED, /* asked to stop before the call could be (re)tried: it was not sent */
 } arm_status;
 
 const char *arm_status_text(arm_status status);

@@ -117,6 +117,23 @@ static arm_status prepare(const arm_pipeline *p, item *it, arm_error *err)
     return st;
 }
 
+/* Every call left must wait, and may not: they end here, unsent; a try already made keeps
+ * its reply's details (a 429's retry-after, say) beside the cancelled status. */
+static void cancel_waiting(item *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (items[i].done)
+            continue;
+        arm_error *error = &items[i].out->error;
+        if (items[i].attempts == 0)
+            arm_error_set(error, ARM_ERR_CANCELLED, "not sent: asked to stop");
+        error->status = ARM_ERR_CANCELLED;
+        error->attempts = items[i].attempts;
+        items[i].out->status = ARM_ERR_CANCELLED;
+        items[i].done = true;
+    }
+}
+
 /* Decides what happens to a finished try; returns true when the item is finished. */
 static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
                    arm_http_exchange *x, double now)
@@ -182,6 +199,7 @@ static arm_status run_round(const arm_pipeline *p, const arm_retry_policy *rp, i
             *it->out = xs[k];
             it->out->request = it->request;
         } else {
+            it->out->error = xs[k].error; /* the last try's details, should a stop end it here */
             arm_http_response_dispose(&xs[k].response);
         }
     }
@@ -260,6 +278,10 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
             ready[n++] = i;
         }
         if (n == 0) {
+            if (next > now && rp.cancelled != NULL && rp.cancelled(rp.cancel_ctx, next)) {
+                cancel_waiting(items, count);
+                break;
+            }
             if (next > now)
                 rp.clock.sleep(rp.clock.ctx, next - now);
             continue;

@@ -51,6 +51,8 @@ arm_retry_policy arm_retry_policy_default(void)
     p.max_total_s = 900;
     p.throttle_default_s = 60;
     p.clock = arm_clock_system();
+    p.cancelled = NULL;
+    p.cancel_ctx = NULL;
     return p;
 }
 

@@ -27,6 +27,13 @@ typedef struct arm_retry_policy {
     double max_total_s;        /* no wait may end later than this after the first try: 900 */
     double throttle_default_s; /* 429 without any retry-after header: 60 */
     arm_clock clock;           /* default arm_clock_system() */
+    /* Whether calls may not wait until `wait_until` (the clock's seconds) — asked to stop,
+     * or a deadline (NULL: they always may). A call that would have to wait that long (for
+     * the pacer, a back-off, a retry-after) is not made: it ends ARM_ERR_CANCELLED at once.
+     * A call that can go now still goes (a lease release on the way out), and a try already
+     * sent completes, so nothing is left half-done on the service's side. */
+    bool (*cancelled)(void *ctx, double wait_until);
+    void *cancel_ctx;
 } arm_retry_policy;
 
 arm_retry_policy arm_retry_policy_default(void);

@@ -126,6 +126,40 @@ static void test_post_not_retried_on_5xx_but_get_is(void **state)
     arm_http_response_dispose(&resp);
 }
 
+static bool always_cancelled(void *ctx, double wait_until)
+{
+    (void)ctx;
+    (void)wait_until;
+    return true;
+}
+
+static void test_stop_ends_a_wait_without_another_try(void **state)
+{
+    fixture *f = *state;
+    f->clock.sleeps = 0; /* the fixture is shared: count this test's waits only */
+    f->policy.cancelled = always_cancelled; /* asked to stop from the start */
+    http_fixture_push(f->server, 429, "Retry-After: 600\n",
+                      "{\"error\":{\"code\":\"429\",\"message\":\"Too many requests.\"}}");
+    http_fixture_push(f->server, 200, NULL, "{}");
+    int before = http_fixture_script_hits(f->server);
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(call(f, "POST", &resp, &err), ARM_ERR_CANCELLED);
+    /* The first try could go at once; its retry would have had to wait: never sent. */
+    assert_int_equal(http_fixture_script_hits(f->server) - before, 1);
+    assert_int_equal(err.attempts, 1);
+    assert_int_equal(err.http_status, 429); /* what the try that was made said */
+    assert_int_equal(f->clock.sleeps, 0);
+    arm_http_response_dispose(&resp);
+    /* Asked to stop, a call that need not wait still goes (cleanup on the way out). */
+    f->policy.cancelled = always_cancelled;
+    assert_int_equal(call(f, "GET", &resp, &err), ARM_OK);
+    assert_int_equal(resp.status, 200);
+    f->policy.cancelled = NULL;
+    arm_http_response_dispose(&resp);
+}
+
 static void test_backoff_grows_then_gives_up(void **state)
 {
     fixture *f = *state;
@@ -323,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_429_waits_largest_header_then_succeeds),
         cmocka_unit_test(test_post_not_retried_on_5xx_but_get_is),
         cmocka_unit_test(test_backoff_grows_then_gives_up),
+        cmocka_unit_test(test_stop_ends_a_wait_without_another_try),
         cmocka_unit_test(test_total_time_bound),
         cmocka_unit_test(test_connection_reset_retried_for_get),
         cmocka_unit_test(test_unrewindable_body_is_not_resent),
