@@ -49,6 +49,14 @@ static const char *const migrations[AGENT_STATE_SCHEMA_VERSION] = {
     "  updated_at INTEGER NOT NULL, retention_done INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (manifest, etag));"
     "CREATE INDEX handoffs_by_destination ON handoffs (destination, status);",
+    /* 4: spend-scope months: what each month's summary was evaluated from, per destination
+     * (a local folder or the hub's ingestion container), so an unchanged month is skipped. */
+    "CREATE TABLE spend_scope_months (month TEXT NOT NULL, destination TEXT NOT NULL,"
+    "  definitions_digest TEXT NOT NULL, data_digest TEXT NOT NULL, data_source TEXT,"
+    "  summary TEXT NOT NULL, files INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,"
+    "  billed_cost REAL NOT NULL DEFAULT 0, effective_cost REAL NOT NULL DEFAULT 0,"
+    "  list_cost REAL NOT NULL DEFAULT 0, unscoped_rows INTEGER NOT NULL DEFAULT 0,"
+    "  evaluated_at INTEGER NOT NULL, PRIMARY KEY (month, destination));",
 };
 
 const char *agent_state_status_text(agent_state_status status)
@@ -272,6 +280,8 @@ agent_state_status agent_state_prepare(agent_state *state, sqlite3_stmt **out,
     for (int i = 0; types[i] != '\0'; i++) {
         if (types[i] == 'i') {
             sqlite3_bind_int64(*out, i + 1, va_arg(args, int64_t));
+        } else if (types[i] == 'd') {
+            sqlite3_bind_double(*out, i + 1, va_arg(args, double));
         } else {
             const char *text = va_arg(args, const char *);
             if (text == NULL)

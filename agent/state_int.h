@@ -17,7 +17,7 @@ struct agent_state {
 agent_state_status agent_state_sql_fail(agent_state *state, agent_state_error *error,
                                         const char *what);
 /* Prepares `sql` and binds one argument per letter of `types`: 's' text
- * (NULL binds SQL NULL), 'i' int64_t. */
+ * (NULL binds SQL NULL), 'i' int64_t, 'd' double. */
 agent_state_status agent_state_prepare(agent_state *state, sqlite3_stmt **out,
                                        agent_state_error *error, const char *sql, const char *types,
                                        ...);
