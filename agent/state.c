@@ -56,7 +56,8 @@ static const char *const migrations[AGENT_STATE_SCHEMA_VERSION] = {
     "  summary TEXT NOT NULL, files INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,"
     "  billed_cost REAL NOT NULL DEFAULT 0, effective_cost REAL NOT NULL DEFAULT 0,"
     "  list_cost REAL NOT NULL DEFAULT 0, unscoped_rows INTEGER NOT NULL DEFAULT 0,"
-    "  evaluated_at INTEGER NOT NULL, PRIMARY KEY (month, destination));",
+    "  rows_outside_month INTEGER NOT NULL DEFAULT 0, evaluated_at INTEGER NOT NULL, PRIMARY KEY "
+    "(month, destination));",
 };
 
 const char *agent_state_status_text(agent_state_status status)

@@ -254,7 +254,8 @@ typedef struct agent_state_spend_month {
     int64_t rows;
     double billed_cost, effective_cost, list_cost;
     int64_t unscoped_rows;
-    int64_t evaluated_at; /* unix seconds */
+    int64_t rows_outside_month; /* rows whose ChargePeriodStart is in another month */
+    int64_t evaluated_at;       /* unix seconds */
 } agent_state_spend_month;
 
 void agent_state_spend_month_dispose(agent_state_spend_month *month);

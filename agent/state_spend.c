@@ -26,7 +26,7 @@ void agent_state_spend_months_free(agent_state_spend_month *months, size_t count
 
 #define SPEND_MONTH_COLUMNS                                                                        \
     "month, destination, definitions_digest, data_digest, data_source, summary, files, rows, "     \
-    "billed_cost, effective_cost, list_cost, unscoped_rows, evaluated_at"
+    "billed_cost, effective_cost, list_cost, unscoped_rows, rows_outside_month, evaluated_at"
 
 static void read_spend_month(sqlite3_stmt *stmt, void *out_element)
 {
@@ -41,7 +41,8 @@ static void read_spend_month(sqlite3_stmt *stmt, void *out_element)
     m->effective_cost = sqlite3_column_double(stmt, 9);
     m->list_cost = sqlite3_column_double(stmt, 10);
     m->unscoped_rows = sqlite3_column_int64(stmt, 11);
-    m->evaluated_at = sqlite3_column_int64(stmt, 12);
+    m->rows_outside_month = sqlite3_column_int64(stmt, 12);
+    m->evaluated_at = sqlite3_column_int64(stmt, 13);
 }
 
 agent_state_status agent_state_put_spend_month(agent_state *state, const agent_state_spend_month *m,
@@ -51,10 +52,10 @@ agent_state_status agent_state_put_spend_month(agent_state *state, const agent_s
     agent_state_status status = agent_state_prepare(
         state, &stmt, error,
         "INSERT OR REPLACE INTO spend_scope_months (" SPEND_MONTH_COLUMNS ") VALUES (?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "ssssssiidddii", m->month, m->destination, m->definitions_digest, m->data_digest,
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "ssssssiidddiii", m->month, m->destination, m->definitions_digest, m->data_digest,
         m->data_source, m->summary, m->files, m->rows, m->billed_cost, m->effective_cost,
-        m->list_cost, m->unscoped_rows, m->evaluated_at);
+        m->list_cost, m->unscoped_rows, m->rows_outside_month, m->evaluated_at);
     return status == AGENT_STATE_OK
                ? agent_state_step_done(state, stmt, error, "saving a spend-scope month")
                : status;

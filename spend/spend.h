@@ -181,17 +181,10 @@ spend_status spend_summary_write_parquet(const spend_summary *summary, const cha
 void spend_summary_relative_path(spend_month month, char *buffer, size_t capacity);
 /* ---- Re-evaluation only when something changed ---------------------------------------- */
 
-/* A fingerprint of the *.parquet files under a folder (relative names, sizes, mtimes). */
+/* A fingerprint of the *.parquet files under a folder (relative names, sizes, mtimes): the
+ * same files give the same fingerprint wherever the folder is. */
 spend_status spend_directory_fingerprint(const char *directory, char out_digest[static 17],
                                          spend_error *error);
-/* Does the JSON state file (a missing or unreadable one records nothing) say `month` was
- * evaluated with these definitions (spend_definitions_month_digest) and this data? */
-bool spend_state_is_current(const char *state_path, spend_month month,
-                            const char *definitions_digest, const char *data_digest);
-/* Records that `month` was evaluated (file rewritten through a temporary + rename). */
-spend_status spend_state_record(const char *state_path, spend_month month,
-                                const char *definitions_digest, const char *data_digest,
-                                spend_error *error);
 /* Reads a summary written by spend_summary_write_parquet back (month totals = its rows). */
 spend_status spend_summary_read_parquet(const char *path, spend_summary **out_summary,
                                         spend_error *error);

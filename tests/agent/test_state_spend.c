@@ -62,6 +62,7 @@ static agent_state_spend_month may_local(void)
                                      .effective_cost = 1200.25,
                                      .list_cost = 1300.75,
                                      .unscoped_rows = 1000,
+                                     .rows_outside_month = 7,
                                      .evaluated_at = 1717200000};
 }
 
@@ -87,6 +88,7 @@ static void test_record_and_compare(void **state)
     assert_int_equal(got.files, 2);
     assert_int_equal(got.rows, 3000);
     assert_int_equal(got.unscoped_rows, 1000);
+    assert_int_equal(got.rows_outside_month, 7);
     assert_int_equal(got.evaluated_at, 1717200000);
     assert_true(got.billed_cost == 1234.5 && got.effective_cost == 1200.25 &&
                 got.list_cost == 1300.75);

@@ -1,11 +1,9 @@
-/* Which months need evaluating again: a small JSON state file records, per month, a digest of
- * the criteria in force and a fingerprint of the input files, as Kion's segments avoid
- * reprocessing months nothing changed in. Also reads a written summary back. */
+/* A fingerprint of a folder's cost files: with spend_definitions_month_digest it tells whether a
+ * month must be evaluated again (the agent keeps both digests in its state database). */
 #include "spend/spend_int.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,57 +111,4 @@ spend_status spend_directory_fingerprint(const char *directory, char out_digest[
         return fail(error, SPEND_E_IO, directory, "cannot list the folder");
     snprintf(out_digest, 17, "%016llx", (unsigned long long)hash);
     return SPEND_OK;
-}
-
-static json_t *load_state(const char *path)
-{
-    json_error_t jerror;
-    json_t *root = json_load_file(path, 0, &jerror);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        root = json_object();
-    }
-    if (!json_is_object(json_object_get(root, "months")))
-        json_object_set_new(root, "months", json_object());
-    return root;
-}
-
-bool spend_state_is_current(const char *state_path, spend_month month,
-                            const char *definitions_digest, const char *data_digest)
-{
-    char key[8];
-    spend_month_format(month, key);
-    json_t *root = load_state(state_path);
-    json_t *m = json_object_get(json_object_get(root, "months"), key);
-    const char *d = json_string_value(json_object_get(m, "definitions"));
-    const char *f = json_string_value(json_object_get(m, "data"));
-    bool current =
-        d != NULL && f != NULL && strcmp(d, definitions_digest) == 0 && strcmp(f, data_digest) == 0;
-    json_decref(root);
-    return current;
-}
-
-spend_status spend_state_record(const char *state_path, spend_month month,
-                                const char *definitions_digest, const char *data_digest,
-                                spend_error *error)
-{
-    char key[8];
-    spend_month_format(month, key);
-    json_t *root = load_state(state_path);
-    json_object_set_new(
-        json_object_get(root, "months"), key,
-        json_pack("{s:s, s:s}", "definitions", definitions_digest, "data", data_digest));
-    char *temporary = NULL;
-    spend_status status = SPEND_OK;
-    if (asprintf(&temporary, "%s.tmp-%ld", state_path, (long)getpid()) < 0) {
-        temporary = NULL;
-        status = fail(error, SPEND_E_NOMEM, state_path, "out of memory");
-    } else if (json_dump_file(root, temporary, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 ||
-               rename(temporary, state_path) != 0) {
-        unlink(temporary);
-        status = fail(error, SPEND_E_IO, state_path, "cannot write the state file");
-    }
-    free(temporary);
-    json_decref(root);
-    return status;
 }
