@@ -97,16 +97,6 @@ void spend_hub_remove_dir(const char *dir)
     rmdir(dir);
 }
 
-static uint64_t mix(uint64_t hash, const void *data, size_t length)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < length; i++) {
-        hash ^= p[i];
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-
 /* Blob names are flattened ('/' -> '_'): names stay unique and sort as the blobs do. */
 static char *local_name(const char *dir, const char *blob)
 {
@@ -178,7 +168,7 @@ int spend_hub_month_open(spend_hub *hub, int year, int month, spend_hub_month **
     arm_status result = connect_hub(hub, &error);
     /* Names, sizes and eTags (listed in name order): a downloaded copy's mtimes would differ
      * on every run, the blobs' eTags change only when a blob is written again. */
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint64_t hash = SPEND_DIGEST_SEED;
     size_t capacity = 0;
     char *marker = NULL;
     do {
@@ -195,9 +185,10 @@ int spend_hub_month_open(spend_hub *hub, int year, int month, spend_hub_month **
             if (n < 8 || strcmp(item->name + n - 8, ".parquet") != 0)
                 continue; /* manifests and other files are not cost rows */
             result = add_name(m, &capacity, item->name, &error);
-            hash = mix(hash, item->name, n + 1);
-            hash = mix(hash, &item->props.content_length, sizeof item->props.content_length);
-            hash = mix(hash, item->props.etag, strlen(item->props.etag) + 1);
+            hash = spend_digest_add(hash, item->name, n + 1);
+            hash = spend_digest_add(hash, &item->props.content_length,
+                                    sizeof item->props.content_length);
+            hash = spend_digest_add(hash, item->props.etag, strlen(item->props.etag) + 1);
         }
         if (result == ARM_OK && page.next_marker != NULL &&
             (marker = strdup(page.next_marker)) == NULL)

@@ -353,6 +353,25 @@ agent_state_status agent_state_delete_value(agent_state *state, const char *key,
                : status;
 }
 
+agent_state_status agent_state_get_one(agent_state *state, sqlite3_stmt *stmt,
+                                       agent_state_row_reader read_row, void *out_row,
+                                       agent_state_error *error, const char *what)
+{
+    agent_state_status status = AGENT_STATE_OK;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        read_row(stmt, out_row);
+    } else if (rc == SQLITE_DONE) {
+        status = AGENT_STATE_E_NOT_FOUND;
+    } else {
+        char context[96];
+        snprintf(context, sizeof context, "reading %s", what);
+        status = agent_state_sql_fail(state, error, context);
+    }
+    sqlite3_finalize(stmt);
+    return status;
+}
+
 agent_state_status agent_state_collect(agent_state *state, sqlite3_stmt *stmt, size_t size,
                                        agent_state_row_reader read_row,
                                        agent_state_rows_freer free_rows, void **out_rows,

@@ -73,17 +73,9 @@ agent_state_status agent_state_get_spend_month(agent_state *state, const char *m
                             "SELECT " SPEND_MONTH_COLUMNS " FROM spend_scope_months WHERE "
                             "month = ? AND destination = ?",
                             "ss", month, destination);
-    if (status != AGENT_STATE_OK)
-        return status;
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        read_spend_month(stmt, out);
-    else
-        status = rc == SQLITE_DONE
-                     ? AGENT_STATE_E_NOT_FOUND
-                     : agent_state_sql_fail(state, error, "reading a spend-scope month");
-    sqlite3_finalize(stmt);
-    return status;
+    return status == AGENT_STATE_OK ? agent_state_get_one(state, stmt, read_spend_month, out, error,
+                                                          "a spend-scope month")
+                                    : status;
 }
 
 static void free_spend_months(void *rows, size_t count)

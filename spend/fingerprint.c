@@ -21,7 +21,7 @@ static spend_status fail(spend_error *error, spend_status status, const char *fi
     return status;
 }
 
-static uint64_t mix(uint64_t hash, const void *data, size_t length)
+uint64_t spend_digest_add(uint64_t hash, const void *data, size_t length)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < length; i++) {
@@ -92,16 +92,16 @@ spend_status spend_directory_fingerprint(const char *directory, char out_digest[
     entry *list = NULL;
     size_t count = 0, capacity = 0;
     bool ok = walk(directory, &list, &count, &capacity, 0);
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint64_t hash = SPEND_DIGEST_SEED;
     if (ok) {
         if (count > 0)
             qsort(list, count, sizeof *list, compare_entries);
         size_t base = strlen(directory);
         for (size_t i = 0; i < count; i++) {
             const char *relative = list[i].path + base; /* moving the folder changes nothing */
-            hash = mix(hash, relative, strlen(relative) + 1);
-            hash = mix(hash, &list[i].size, sizeof list[i].size);
-            hash = mix(hash, &list[i].mtime_ns, sizeof list[i].mtime_ns);
+            hash = spend_digest_add(hash, relative, strlen(relative) + 1);
+            hash = spend_digest_add(hash, &list[i].size, sizeof list[i].size);
+            hash = spend_digest_add(hash, &list[i].mtime_ns, sizeof list[i].mtime_ns);
         }
     }
     for (size_t i = 0; i < count; i++)
