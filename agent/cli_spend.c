@@ -1,27 +1,28 @@
 /* `hubagent spend-scopes validate|report`: checks a spendScopes file the way `settings
  * validate` checks settings, and attributes a month of FOCUS cost data to the spend scopes. */
-#include "agent/cli.h"
-#include "agent/cli_spend_hub.h"
-#include "spend/spend.h"
+#include "agent/cli_spend_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char spend_usage[] =
+const char spend_cli_usage[] =
     "usage: hubagent spend-scopes validate [--json] FILE\n"
-    "       hubagent spend-scopes report --month YYYY-MM --spend-scopes FILE\n"
+    "       hubagent spend-scopes report --month YYYY-MM [--spend-scopes FILE]\n"
     "                                    (--input DIR | --from-hub)\n"
-    "                                    [--output DIR [--spend-state FILE] [--upload]] [--json]\n"
-    "                                    [--storage-endpoint URL] [--OPTION VALUE]...\n\n"
+    "                                    [--output DIR [--upload] [--force]] [--json]\n"
+    "                                    [--state FILE] [--storage-endpoint URL] [--OPTION "
+    "VALUE]...\n\n"
     "validate: checks a spendScopes file (segments without overlaps or gaps, conditions\n"
     "  defined and used, fields, operators, regexes). Exit 0 when valid, 1 when not.\n"
     "report: attributes every row of the month's FOCUS cost Parquet files under --input to\n"
     "  the first spend scope (in file order) whose segment for the month matches it; the rest\n"
-    "  stays unscoped with its subscription. With --output, writes the summary to\n"
-    "  DIR/SpendScopes/YYYY/MM/spend-scopes.parquet. Exit 0 when the totals reconcile,\n"
-    "  1 on failure. Exit 2 on usage errors. With --spend-state, a month whose definitions and\n"
-    "  input files are unchanged since it was last written is read back from its summary.\n"
-    "  With --upload, the summary also goes to the hub's storage: ingestion/SpendScopes/...\n"
+    "  stays unscoped with its subscription. Exit 0 when the totals reconcile, 1 on failure,\n"
+    "  2 on usage errors. The spend scopes file is --spend-scopes (or HUBAGENT_SPEND_SCOPES,\n"
+    "  or \"spend-scopes\" in the agent config file), else settings.json's \"spendScopes\".\n"
+    "  With --output, writes the summary to DIR/SpendScopes/YYYY/MM/spend-scopes.parquet and\n"
+    "  records the month in the agent's state database (--state): a month whose definitions\n"
+    "  and data are unchanged since is not evaluated again but read back (--force evaluates).\n"
+    "  With --upload, the summary goes to the hub's storage: ingestion/SpendScopes/...\n"
     "  --from-hub reads the month's files from the hub's storage (ingestion/Costs/YYYY/MM/)\n"
     "  instead of --input.\n\n"
     "  --json    print the verdict / report as JSON on stdout\n";
@@ -116,11 +117,13 @@ static void print_validate_table(FILE *out, const spend_definitions *d)
     fprintf(out, "%zu spend scope%s\n", n, n == 1 ? "" : "s");
 }
 
-static int load_definitions(const char *file, int json, spend_definitions **out)
+int spend_cli_load_definitions(const char *file, const char *text, size_t length, int json,
+                               spend_definitions **out)
 {
     spend_report report;
     spend_report_init(&report, file);
-    spend_status status = spend_definitions_load_file(file, out, &report);
+    spend_status status = text != NULL ? spend_definitions_parse(text, length, out, &report)
+                                       : spend_definitions_load_file(file, out, &report);
     spend_report_print(&report, stderr);
     if (json)
         print_validate_json(stdout, file, *out, &report);
@@ -138,7 +141,7 @@ static int spend_validate(int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(spend_usage, stdout);
+            fputs(spend_cli_usage, stdout);
             return AGENT_EXIT_OK;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return agent_cli_usage_error("spend-scopes validate: unknown option '%s'", argv[i]);
@@ -149,9 +152,9 @@ static int spend_validate(int argc, char **argv)
             file = argv[i];
     }
     if (file == NULL)
-        return agent_cli_usage_error("spend-scopes validate: missing FILE\n%s", spend_usage);
+        return agent_cli_usage_error("spend-scopes validate: missing FILE\n%s", spend_cli_usage);
     spend_definitions *d = NULL;
-    int code = load_definitions(file, json, &d);
+    int code = spend_cli_load_definitions(file, NULL, 0, json, &d);
     if (code == AGENT_EXIT_OK && !json)
         print_validate_table(stdout, d);
     spend_definitions_free(d);
@@ -211,15 +214,18 @@ static void print_totals_json(FILE *out, const spend_totals *t)
 }
 
 static void print_report_json(FILE *out, const spend_definitions *d, const spend_summary *s,
-                              const char *output_path, bool reused)
+                              const spend_cli_outcome *outcome)
 {
     char month[8];
     spend_month_format(s->month, month);
     size_t scope_count = spend_definitions_scope_count(d), unscoped_count = 0;
     line_total *scopes = scope_lines(d, s);
     line_total *unscoped = unscoped_lines(s, &unscoped_count);
-    fprintf(out, "{\"month\":\"%s\",\"files\":%zu,\"reused\":%s,\"spendScopes\":[", month,
-            s->file_count, reused ? "true" : "false");
+    fprintf(out, "{\"month\":\"%s\",\"files\":%zu,\"definitions\":", month, s->file_count);
+    agent_cli_print_json_string(out, outcome->definitions);
+    fprintf(out, ",\"skipped\":%s,\"reason\":", outcome->skipped ? "true" : "false");
+    agent_cli_print_json_string(out, outcome->reason);
+    fputs(",\"spendScopes\":[", out);
     for (size_t i = 0; scopes != NULL && i < scope_count; i++) {
         fprintf(out, "%s{\"priority\":%zu,\"name\":", i ? "," : "", i + 1);
         agent_cli_print_json_string(out, scopes[i].label);
@@ -264,8 +270,8 @@ static void print_report_json(FILE *out, const spend_definitions *d, const spend
     fprintf(out, "},\"reconciles\":%s},\"rowsOutsideMonth\":%llu,\"output\":",
             spend_summary_reconciles(s) ? "true" : "false",
             (unsigned long long)s->rows_outside_month);
-    if (output_path != NULL)
-        agent_cli_print_json_string(out, output_path);
+    if (outcome->output_path != NULL)
+        agent_cli_print_json_string(out, outcome->output_path);
     else
         fputs("null", out);
     fputs("}\n", out);
@@ -280,7 +286,7 @@ static void print_line(FILE *out, const char *first, const char *label, const sp
 }
 
 static void print_report_table(FILE *out, const spend_definitions *d, const spend_summary *s,
-                               const char *output_path, bool reused)
+                               const spend_cli_outcome *outcome)
 {
     char month[8];
     spend_month_format(s->month, month);
@@ -311,143 +317,30 @@ static void print_report_table(FILE *out, const spend_definitions *d, const spen
             s->scoped.effective_cost, s->unscoped.effective_cost, s->month_total.effective_cost,
             (unsigned long long)s->scoped.row_count, (unsigned long long)s->unscoped.row_count,
             (unsigned long long)s->month_total.row_count, ok ? "ok" : "FAILED");
-    if (output_path != NULL)
-        fprintf(out,
-                reused ? "unchanged since last evaluated: summary read from %s\n"
-                       : "summary written to %s\n",
-                output_path);
+    fprintf(out, "spend scopes from %s\n", outcome->definitions);
+    fprintf(out, "%s: %s\n", outcome->skipped ? "skipped" : "evaluated", outcome->reason);
+    if (outcome->output_path != NULL)
+        fprintf(out, "summary %s %s\n", outcome->skipped ? "read from" : "written to",
+                outcome->output_path);
     free(scopes);
     free(unscoped);
 }
 
-static int spend_report_month(int argc, char **argv)
+void spend_cli_print_report(FILE *out, bool json, const spend_definitions *definitions,
+                            const spend_summary *summary, const spend_cli_outcome *outcome)
 {
-    /* Own switches; any other --name VALUE is an agent option (storage endpoint, key, …). */
-    static const char *const switches[] = {"json",     "help",    "month=",       "spend-scopes=",
-                                           "input=",   "output=", "spend-state=", "upload",
-                                           "from-hub", NULL};
-    agent_cli_args args;
-    int rc = agent_cli_parse_args(argc, argv, switches, &args);
-    if (rc != AGENT_EXIT_OK)
-        return rc;
-    if (agent_cli_has_switch(&args, "help")) {
-        fputs(spend_usage, stdout);
-        return AGENT_EXIT_OK;
-    }
-    if (args.positional_count > 0)
-        return agent_cli_usage_error("spend-scopes report: unknown argument '%s'",
-                                     args.positional[0]);
-    int json = agent_cli_has_switch(&args, "json");
-    bool upload = agent_cli_has_switch(&args, "upload");
-    bool from_hub = agent_cli_has_switch(&args, "from-hub");
-    const char *month_text = agent_cli_switch_value(&args, "month");
-    const char *file = agent_cli_switch_value(&args, "spend-scopes");
-    const char *input = agent_cli_switch_value(&args, "input");
-    const char *output = agent_cli_switch_value(&args, "output");
-    const char *state = agent_cli_switch_value(&args, "spend-state");
-    spend_month month;
-    if (month_text == NULL || !spend_month_parse(month_text, &month))
-        return agent_cli_usage_error("spend-scopes report: --month YYYY-MM is required%s%s%s",
-                                     month_text ? " (not '" : "", month_text ? month_text : "",
-                                     month_text ? "')" : "");
-    if (file == NULL)
-        return agent_cli_usage_error("spend-scopes report: --spend-scopes FILE is required");
-    if ((input == NULL) == !from_hub)
-        return agent_cli_usage_error("spend-scopes report: either --input DIR or --from-hub");
-    if (state != NULL && output == NULL)
-        return agent_cli_usage_error("spend-scopes report: --spend-state needs --output");
-    if (upload && output == NULL)
-        return agent_cli_usage_error("spend-scopes report: --upload needs --output (the local "
-                                     "copy it uploads)");
-
-    spend_definitions *d = NULL;
-    if (load_definitions(file, 0, &d) != AGENT_EXIT_OK)
-        return AGENT_EXIT_FAILED;
-    spend_error error;
-    spend_error_init(&error);
-    spend_summary *summary = NULL;
-    char *output_path = NULL;
-    char relative[64], definitions_digest[17], data_digest[17];
-    int code = AGENT_EXIT_OK;
-    bool reused = false;
-    spend_summary_relative_path(month, relative, sizeof relative);
-    if (output != NULL && asprintf(&output_path, "%s/%s", output, relative) < 0) {
-        output_path = NULL;
-        code = AGENT_EXIT_FAILED;
-    }
-    char *fetched = NULL;              /* --from-hub: the month's blobs, downloaded */
-    spend_hub_month *hub_month = NULL; /* … listed first: an unchanged month is not read */
-    if (code == AGENT_EXIT_OK && from_hub)
-        code = spend_hub_month_open(&args, month / 12, month % 12 + 1, &hub_month, data_digest);
-    if (code == AGENT_EXIT_OK && state != NULL) {
-        spend_definitions_month_digest(d, month, definitions_digest);
-        /* From the hub, data_digest is already the blobs' names, sizes and eTags. */
-        if (!from_hub && spend_directory_fingerprint(input, data_digest, &error) != SPEND_OK) {
-            fprintf(stderr, "%s: error: %s\n", error.file, error.message);
-            code = AGENT_EXIT_FAILED;
-        } else if (spend_state_is_current(state, month, definitions_digest, data_digest)) {
-            /* A summary that cannot be read back is simply evaluated again. */
-            reused = spend_summary_read_parquet(output_path, &summary, &error) == SPEND_OK;
-        }
-    }
-    if (code == AGENT_EXIT_OK && !reused && from_hub) {
-        code = spend_hub_month_download(hub_month, &fetched);
-        input = fetched;
-    }
-    if (code == AGENT_EXIT_OK && !reused &&
-        spend_evaluate_directory(d, month, input, &summary, &error) != SPEND_OK) {
-        fprintf(stderr, "%s%serror: %s\n", error.file, error.file[0] ? ": " : "", error.message);
-        code = AGENT_EXIT_FAILED;
-    }
-    if (code == AGENT_EXIT_OK && !reused && output_path != NULL &&
-        spend_summary_write_parquet(summary, output_path, &error) != SPEND_OK) {
-        fprintf(stderr, "%s: error: %s\n", error.file, error.message);
-        code = AGENT_EXIT_FAILED;
-    }
-    if (code == AGENT_EXIT_OK && !reused && state != NULL && spend_summary_reconciles(summary) &&
-        spend_state_record(state, month, definitions_digest, data_digest, &error) != SPEND_OK) {
-        fprintf(stderr, "%s: error: %s\n", error.file, error.message);
-        code = AGENT_EXIT_FAILED;
-    }
-    if (code == AGENT_EXIT_OK && upload && !spend_summary_reconciles(summary)) {
-        fprintf(stderr, "hubagent: spend-scopes report: totals do not reconcile: not uploaded\n");
-        code = AGENT_EXIT_FAILED;
-    }
-    if (code == AGENT_EXIT_OK && upload)
-        code = spend_hub_upload(&args, output_path, relative);
-    if (code == AGENT_EXIT_OK) {
-        if (json)
-            print_report_json(stdout, d, summary, output_path, reused);
-        else
-            print_report_table(stdout, d, summary, output_path, reused);
-        if (summary->rows_outside_month > 0) {
-            char month_name[8];
-            spend_month_format(month, month_name);
-            fprintf(stderr,
-                    "hubagent: spend-scopes report: warning: %llu rows have a ChargePeriodStart "
-                    "outside %s: does --input hold only that month's data?\n",
-                    (unsigned long long)summary->rows_outside_month, month_name);
-        }
-        if (!spend_summary_reconciles(summary)) {
-            fprintf(stderr, "hubagent: spend-scopes report: totals do not reconcile\n");
-            code = AGENT_EXIT_FAILED;
-        }
-    }
-    spend_hub_remove_dir(fetched);
-    free(fetched);
-    spend_hub_month_free(hub_month);
-    free(output_path);
-    spend_summary_free(summary);
-    spend_definitions_free(d);
-    return code;
+    if (json)
+        print_report_json(out, definitions, summary, outcome);
+    else
+        print_report_table(out, definitions, summary, outcome);
 }
 
 int agent_cli_spend_scopes(int argc, char **argv)
 {
     static const agent_command subcommands[] = {
         {"validate", "check a spend scopes file", spend_validate},
-        {"report", "attribute a month's spend", spend_report_month},
+        {"report", "attribute a month's spend", spend_cli_report},
     };
-    return agent_cli_dispatch(argc, argv, "spend-scopes", spend_usage, subcommands,
+    return agent_cli_dispatch(argc, argv, "spend-scopes", spend_cli_usage, subcommands,
                               sizeof subcommands / sizeof subcommands[0]);
 }

@@ -15,7 +15,8 @@ static const char status_usage[] =
     "usage: hubagent status [--json] [--state FILE]\n\n"
     "Shows, per scope, the exports the agent keeps and each one's last run: why it\n"
     "ran, its run id, how it ended and the service's message when it failed; per scope\n"
-    "and month what was handed to ingestion; and the newest backfill jobs.\n";
+    "and month what was handed to ingestion; the newest backfill jobs; and the spend-scope\n"
+    "months evaluated, with their totals and where their summaries went.\n";
 
 static void format_time(int64_t when, char *out, size_t size)
 {
@@ -50,6 +51,67 @@ static void print_run_json(FILE *out, const agent_state_run *run)
         agent_cli_print_json_string(out, run->error);
     }
     fputc('}', out);
+}
+
+static void print_spend_month_json(const agent_state_spend_month *m)
+{
+    char when[32];
+    format_time(m->evaluated_at, when, sizeof when);
+    const char *keys[] = {"month",
+                          m->month,
+                          "destination",
+                          m->destination,
+                          "summary",
+                          m->summary,
+                          "data_source",
+                          m->data_source,
+                          "definitions_digest",
+                          m->definitions_digest,
+                          "data_digest",
+                          m->data_digest,
+                          "evaluated_at",
+                          when};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k += 2) {
+        printf("%s\"%s\":", k ? "," : "{", keys[k]);
+        agent_cli_print_json_string(stdout, keys[k + 1] ? keys[k + 1] : "");
+    }
+    printf(",\"files\":%lld,\"rows\":%lld,\"unscoped_rows\":%lld,\"billed_cost\":%.6f,"
+           "\"effective_cost\":%.6f,\"list_cost\":%.6f}",
+           (long long)m->files, (long long)m->rows, (long long)m->unscoped_rows, m->billed_cost,
+           m->effective_cost, m->list_cost);
+}
+
+static void print_spend_months(agent_state *state, bool json)
+{
+    agent_state_spend_month *months = NULL;
+    size_t count = 0;
+    agent_state_error error = {0};
+    if (agent_state_list_spend_months(state, &months, &count, &error) != AGENT_STATE_OK) {
+        fprintf(stderr, "hubagent: %s\n", error.message);
+        if (json)
+            fputs("null", stdout);
+        return;
+    }
+    if (json)
+        fputc('[', stdout);
+    else if (count == 0)
+        printf("  none yet: 'hubagent spend-scopes report --output DIR' records them\n");
+    for (size_t i = 0; i < count; i++) {
+        const agent_state_spend_month *m = &months[i];
+        if (json) {
+            if (i)
+                fputc(',', stdout);
+            print_spend_month_json(m);
+            continue;
+        }
+        char when[32];
+        format_time(m->evaluated_at, when, sizeof when);
+        printf("  %s  evaluated %s  %lld rows (%lld unscoped)  billed %.2f  %s\n", m->month, when,
+               (long long)m->rows, (long long)m->unscoped_rows, m->billed_cost, m->summary);
+    }
+    if (json)
+        fputc(']', stdout);
+    agent_state_spend_months_free(months, count);
 }
 
 static void print_status(agent_state *state, const agent_state_export *exports, size_t count,
@@ -131,6 +193,12 @@ static void print_status(agent_state *state, const agent_state_export *exports, 
         if (json)
             fputs("null", stdout);
     }
+    /* Spend-scope months evaluated (spend-scopes report --output), newest first. */
+    if (json)
+        fputs(",\"spend_scope_months\":", stdout);
+    else
+        printf("\nspend-scope months:\n");
+    print_spend_months(state, json);
     if (json)
         fputs("}\n", stdout);
 }

@@ -244,6 +244,10 @@ static const option_row options[AGENT_OPTION_COUNT] = {
     [AGENT_OPTION_STATE] = {{"state", "HUBAGENT_STATE", "hubagent-state.db", false,
                              "the agent's SQLite state file"},
                             NULL},
+    [AGENT_OPTION_SPEND_SCOPES] = {{"spend-scopes", "HUBAGENT_SPEND_SCOPES", NULL, false,
+                                    "the spend scopes file (JSON); unset = settings.json's "
+                                    "\"spendScopes\""},
+                                   NULL},
     [AGENT_OPTION_ARM_ENDPOINT] = {{"arm-endpoint", "HUBAGENT_ARM_ENDPOINT",
                                     "https://management.azure.com", false,
                                     "Azure Resource Manager endpoint (sovereign clouds differ)"},

@@ -49,6 +49,15 @@ static const char *const migrations[AGENT_STATE_SCHEMA_VERSION] = {
     "  updated_at INTEGER NOT NULL, retention_done INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (manifest, etag));"
     "CREATE INDEX handoffs_by_destination ON handoffs (destination, status);",
+    /* 4: spend-scope months: what each month's summary was evaluated from, per destination
+     * (a local folder or the hub's ingestion container), so an unchanged month is skipped. */
+    "CREATE TABLE spend_scope_months (month TEXT NOT NULL, destination TEXT NOT NULL,"
+    "  definitions_digest TEXT NOT NULL, data_digest TEXT NOT NULL, data_source TEXT,"
+    "  summary TEXT NOT NULL, files INTEGER NOT NULL DEFAULT 0, rows INTEGER NOT NULL DEFAULT 0,"
+    "  billed_cost REAL NOT NULL DEFAULT 0, effective_cost REAL NOT NULL DEFAULT 0,"
+    "  list_cost REAL NOT NULL DEFAULT 0, unscoped_rows INTEGER NOT NULL DEFAULT 0,"
+    "  rows_outside_month INTEGER NOT NULL DEFAULT 0, evaluated_at INTEGER NOT NULL, PRIMARY KEY "
+    "(month, destination));",
 };
 
 const char *agent_state_status_text(agent_state_status status)
@@ -272,6 +281,8 @@ agent_state_status agent_state_prepare(agent_state *state, sqlite3_stmt **out,
     for (int i = 0; types[i] != '\0'; i++) {
         if (types[i] == 'i') {
             sqlite3_bind_int64(*out, i + 1, va_arg(args, int64_t));
+        } else if (types[i] == 'd') {
+            sqlite3_bind_double(*out, i + 1, va_arg(args, double));
         } else {
             const char *text = va_arg(args, const char *);
             if (text == NULL)
@@ -340,6 +351,25 @@ agent_state_status agent_state_delete_value(agent_state *state, const char *key,
     return status == AGENT_STATE_OK
                ? agent_state_step_done(state, stmt, error, "forgetting a value")
                : status;
+}
+
+agent_state_status agent_state_get_one(agent_state *state, sqlite3_stmt *stmt,
+                                       agent_state_row_reader read_row, void *out_row,
+                                       agent_state_error *error, const char *what)
+{
+    agent_state_status status = AGENT_STATE_OK;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        read_row(stmt, out_row);
+    } else if (rc == SQLITE_DONE) {
+        status = AGENT_STATE_E_NOT_FOUND;
+    } else {
+        char context[96];
+        snprintf(context, sizeof context, "reading %s", what);
+        status = agent_state_sql_fail(state, error, context);
+    }
+    sqlite3_finalize(stmt);
+    return status;
 }
 
 agent_state_status agent_state_collect(agent_state *state, sqlite3_stmt *stmt, size_t size,

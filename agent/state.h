@@ -35,7 +35,7 @@ typedef struct agent_state_options {
 agent_state_options agent_state_options_default(void);
 
 /* The current schema version; older files are migrated on open. */
-#define AGENT_STATE_SCHEMA_VERSION 3
+#define AGENT_STATE_SCHEMA_VERSION 4
 
 /* Opens (creating when missing, unless read-only) and migrates the state at
  * `path`. A writer takes an exclusive lock held until agent_state_free: a
@@ -239,5 +239,49 @@ agent_state_status agent_state_list_handoffs(agent_state *state, const char *sco
                                              agent_state_handoff **out_rows, size_t *out_count,
                                              agent_state_error *error);
 void agent_state_handoffs_free(agent_state_handoff *rows, size_t count);
+
+/* A month of spend scopes evaluated into a summary: what it was evaluated from (digests of the
+ * definitions in force and of the input data, as spend/ computes them), where the summary
+ * went, and its totals. One row per month and destination. */
+typedef struct agent_state_spend_month {
+    char *month;              /* "YYYY-MM" */
+    char *destination;        /* a local folder (absolute) or the hub's ingestion container URL */
+    char *definitions_digest; /* spend_definitions_month_digest */
+    char *data_digest;        /* local files' names, sizes, mtimes; blobs' names, sizes, eTags */
+    char *data_source;        /* the input folder or the blobs' prefix, for people */
+    char *summary;            /* the summary file or blob */
+    int64_t files;
+    int64_t rows;
+    double billed_cost, effective_cost, list_cost;
+    int64_t unscoped_rows;
+    int64_t rows_outside_month; /* rows whose ChargePeriodStart is in another month */
+    int64_t evaluated_at;       /* unix seconds */
+} agent_state_spend_month;
+
+void agent_state_spend_month_dispose(agent_state_spend_month *month);
+void agent_state_spend_months_free(agent_state_spend_month *months, size_t count);
+
+/* Inserts or replaces the row of (month, destination). */
+agent_state_status agent_state_put_spend_month(agent_state *state,
+                                               const agent_state_spend_month *month,
+                                               agent_state_error *error);
+/* AGENT_STATE_E_NOT_FOUND when the month was never evaluated into `destination`. */
+agent_state_status agent_state_get_spend_month(agent_state *state, const char *month,
+                                               const char *destination,
+                                               agent_state_spend_month *out_month,
+                                               agent_state_error *error);
+/* Every row, newest month first, then by destination. */
+agent_state_status agent_state_list_spend_months(agent_state *state,
+                                                 agent_state_spend_month **out_months,
+                                                 size_t *out_count, agent_state_error *error);
+
+/* What differs between a recorded evaluation (NULL: none) and the digests now; 0 = current. */
+enum {
+    AGENT_SPEND_NEVER_EVALUATED = 1,
+    AGENT_SPEND_DEFINITIONS_CHANGED = 2,
+    AGENT_SPEND_DATA_CHANGED = 4,
+};
+unsigned agent_state_spend_month_changes(const agent_state_spend_month *recorded,
+                                         const char *definitions_digest, const char *data_digest);
 
 #endif

@@ -53,18 +53,15 @@ agent_state_status agent_state_put_handoff(agent_state *state, const agent_state
                                     : status;
 }
 
+static void read_handoff_row(sqlite3_stmt *stmt, void *out_element)
+{
+    read_handoff(stmt, out_element);
+}
+
 static agent_state_status get_one(agent_state *state, sqlite3_stmt *stmt, agent_state_handoff *out,
                                   agent_state_error *error)
 {
-    agent_state_status status = AGENT_STATE_OK;
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        read_handoff(stmt, out);
-    else
-        status = rc == SQLITE_DONE ? AGENT_STATE_E_NOT_FOUND
-                                   : agent_state_sql_fail(state, error, "reading a hand-off");
-    sqlite3_finalize(stmt);
-    return status;
+    return agent_state_get_one(state, stmt, read_handoff_row, out, error, "a hand-off");
 }
 
 agent_state_status agent_state_get_handoff(agent_state *state, const char *manifest,
@@ -107,11 +104,6 @@ agent_state_status agent_state_replace_handoffs(agent_state *state, const char *
     return status == AGENT_STATE_OK
                ? agent_state_step_done(state, stmt, error, "marking replaced hand-offs")
                : status;
-}
-
-static void read_handoff_row(sqlite3_stmt *stmt, void *out_element)
-{
-    read_handoff(stmt, out_element);
 }
 
 static void free_handoff_rows(void *rows, size_t count)

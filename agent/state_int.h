@@ -17,7 +17,7 @@ struct agent_state {
 agent_state_status agent_state_sql_fail(agent_state *state, agent_state_error *error,
                                         const char *what);
 /* Prepares `sql` and binds one argument per letter of `types`: 's' text
- * (NULL binds SQL NULL), 'i' int64_t. */
+ * (NULL binds SQL NULL), 'i' int64_t, 'd' double. */
 agent_state_status agent_state_prepare(agent_state *state, sqlite3_stmt **out,
                                        agent_state_error *error, const char *sql, const char *types,
                                        ...);
@@ -34,6 +34,11 @@ agent_state_status agent_state_collect(agent_state *state, sqlite3_stmt *stmt, s
                                        agent_state_rows_freer free_rows, void **out_rows,
                                        size_t *out_count, agent_state_error *error,
                                        const char *what);
+/* Steps a prepared SELECT once: its row read into `out_row` by `read_row`, or
+ * AGENT_STATE_E_NOT_FOUND; finalizes it. `what` names the row in the error. */
+agent_state_status agent_state_get_one(agent_state *state, sqlite3_stmt *stmt,
+                                       agent_state_row_reader read_row, void *out_row,
+                                       agent_state_error *error, const char *what);
 /* A text column as a malloc'd string, or NULL. */
 char *agent_state_column_text(sqlite3_stmt *stmt, int column);
 

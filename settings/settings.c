@@ -82,6 +82,10 @@ static void read_header(validator *v, json_t *root)
     read_string(v, root, "$schema", &s->schema);
     read_string(v, root, "type", &s->type);
     read_string(v, root, "version", &s->version);
+    read_string(v, root, "spendScopes", &s->spend_scopes);
+    if (s->spend_scopes != NULL && s->spend_scopes[0] == '\0')
+        problem(v, SETTINGS_SEVERITY_ERROR, "$.spendScopes",
+                "\"spendScopes\" is empty; give the spend scopes file's path or leave it out");
     if (json_object_get(root, "$schema") == NULL)
         problem(v, SETTINGS_SEVERITY_WARNING, "$",
                 "no \"$schema\"; the hub writes \"" HUB_SETTINGS_SCHEMA "\"");
@@ -265,6 +269,7 @@ void settings_free(settings *value)
     free(value->schema);
     free(value->type);
     free(value->version);
+    free(value->spend_scopes);
     free(value);
 }
 

@@ -101,6 +101,9 @@ typedef struct settings {
     settings_scope *scopes;
     size_t scope_count;
     settings_retention retention;
+    /* "spendScopes": where the spend scopes file is — a path relative to a settings file read
+     * from disk, or a blob path in the hub's config container. NULL when absent. */
+    char *spend_scopes;
 } settings;
 
 /* Looks up where the scopes sit in Azure beyond what their paths show (a

@@ -377,29 +377,19 @@ void spend_definitions_segment_info(const spend_definitions *d, size_t scope, si
         (spend_segment_info){s->from, s->to, s->all_accounts, s->account_count, s->condition_count};
 }
 
-static uint64_t fnv(uint64_t hash, const void *data, size_t length)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < length; i++) {
-        hash ^= p[i];
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-
 void spend_definitions_month_digest(const spend_definitions *d, spend_month month,
                                     char out_digest[static 17])
 {
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint64_t hash = SPEND_DIGEST_SEED;
     for (size_t i = 0; i < d->scope_count; i++) {
         const spend_scope *scope = &d->scopes[i];
-        hash = fnv(hash, scope->name, strlen(scope->name) + 1);
+        hash = spend_digest_add(hash, scope->name, strlen(scope->name) + 1);
         for (size_t j = 0; j < scope->segment_count; j++) {
             const spend_segment *s = &scope->segments[j];
             if (month >= s->from && month <= s->to && s->canonical != NULL)
-                hash = fnv(hash, s->canonical, strlen(s->canonical) + 1);
+                hash = spend_digest_add(hash, s->canonical, strlen(s->canonical) + 1);
         }
-        hash = fnv(hash, "|", 1);
+        hash = spend_digest_add(hash, "|", 1);
     }
     snprintf(out_digest, 17, "%016llx", (unsigned long long)hash);
 }

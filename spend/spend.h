@@ -84,7 +84,7 @@ const char *spend_definitions_scope_name(const spend_definitions *definitions, s
 size_t spend_definitions_segment_count(const spend_definitions *definitions, size_t scope);
 void spend_definitions_segment_info(const spend_definitions *definitions, size_t scope,
                                     size_t segment, spend_segment_info *out_info);
-/* A digest (hex SHA-like 64-bit FNV, 16 chars) of the criteria in force for `month` across
+/* A digest (64-bit FNV-1a, 16 hex chars) of the criteria in force for `month` across
  * all spend scopes, in priority order: equal digests mean equal attribution rules. */
 void spend_definitions_month_digest(const spend_definitions *definitions, spend_month month,
                                     char out_digest[static 17]);
@@ -181,17 +181,15 @@ spend_status spend_summary_write_parquet(const spend_summary *summary, const cha
 void spend_summary_relative_path(spend_month month, char *buffer, size_t capacity);
 /* ---- Re-evaluation only when something changed ---------------------------------------- */
 
-/* A fingerprint of the *.parquet files under a folder (relative names, sizes, mtimes). */
+/* The hash of every digest here (64-bit FNV-1a, shown as 16 hex digits): start from
+ * SPEND_DIGEST_SEED and add bytes; callers fingerprinting other inputs (blobs) use it too. */
+#define SPEND_DIGEST_SEED 0xcbf29ce484222325ULL
+uint64_t spend_digest_add(uint64_t hash, const void *data, size_t length);
+
+/* A fingerprint of the *.parquet files under a folder (relative names, sizes, mtimes): the
+ * same files give the same fingerprint wherever the folder is. */
 spend_status spend_directory_fingerprint(const char *directory, char out_digest[static 17],
                                          spend_error *error);
-/* Does the JSON state file (a missing or unreadable one records nothing) say `month` was
- * evaluated with these definitions (spend_definitions_month_digest) and this data? */
-bool spend_state_is_current(const char *state_path, spend_month month,
-                            const char *definitions_digest, const char *data_digest);
-/* Records that `month` was evaluated (file rewritten through a temporary + rename). */
-spend_status spend_state_record(const char *state_path, spend_month month,
-                                const char *definitions_digest, const char *data_digest,
-                                spend_error *error);
 /* Reads a summary written by spend_summary_write_parquet back (month totals = its rows). */
 spend_status spend_summary_read_parquet(const char *path, spend_summary **out_summary,
                                         spend_error *error);

@@ -142,6 +142,57 @@ static void test_secrets_masked(void **state)
     agent_config_dispose(&config);
 }
 
+/* The spend scopes file: flag > HUBAGENT_SPEND_SCOPES > the agent config file > unset (then
+ * spend-scopes report looks at settings.json's "spendScopes"). */
+static void test_spend_scopes_precedence(void **state)
+{
+    (void)state;
+    char *dir;
+    char *file = write_temp("{\"spend-scopes\":\"from-file.json\"}", &dir);
+    char config_env[600];
+    snprintf(config_env, sizeof config_env, "HUBAGENT_CONFIG=%s", file);
+    const char *names[] = {"spend-scopes"};
+    const char *values[] = {"from-flag.json"};
+    const char *with_env[] = {config_env, "HUBAGENT_SPEND_SCOPES=from-env.json", NULL};
+    const char *file_only[] = {config_env, NULL};
+    const struct {
+        const char *const *environment;
+        size_t flags;
+        const char *value;
+        agent_option_source source;
+    } cases[] = {
+        {with_env, 1, "from-flag.json", AGENT_SOURCE_FLAG},
+        {with_env, 0, "from-env.json", AGENT_SOURCE_ENVIRONMENT},
+        {file_only, 0, "from-file.json", AGENT_SOURCE_FILE},
+        {NULL, 0, NULL, AGENT_SOURCE_DEFAULT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fake_environment = cases[i].environment;
+        agent_config config;
+        agent_config_error error = {{0}};
+        assert_int_equal(
+            agent_config_load(names, values, cases[i].flags, fake_lookup, &config, &error),
+            AGENT_CONFIG_OK);
+        const char *value = agent_config_get(&config, AGENT_OPTION_SPEND_SCOPES);
+        if (cases[i].value == NULL)
+            assert_null(value);
+        else
+            assert_string_equal(value, cases[i].value);
+        assert_int_equal(config.sources[AGENT_OPTION_SPEND_SCOPES], cases[i].source);
+        agent_config_dispose(&config);
+    }
+    fake_environment = NULL;
+    const char *empty[] = {""};
+    agent_config config;
+    agent_config_error error = {{0}};
+    assert_int_equal(agent_config_load(names, empty, 1, fake_lookup, &config, &error),
+                     AGENT_CONFIG_E_INVALID);
+    assert_non_null(strstr(error.message, "--spend-scopes"));
+    test_remove_tree(dir);
+    free(dir);
+    free(file);
+}
+
 /* Every option is documented in the README (meta-test, as curl's test1139). */
 static void test_every_option_documented(void **state)
 {
@@ -167,6 +218,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_spend_scopes_precedence),
         cmocka_unit_test(test_invalid_values_name_their_source),
         cmocka_unit_test(test_config_file_errors),
         cmocka_unit_test(test_secrets_masked),

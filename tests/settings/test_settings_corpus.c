@@ -35,6 +35,14 @@ static const corpus_case cases[] = {
     {"valid/blank-scope.json", SETTINGS_OK, 0, 3, {"is empty and is ignored"}, 0},
     {"valid/retention-custom.json", SETTINGS_OK, 0, 0, {NULL}, 0},
     {"valid/siblings.json", SETTINGS_OK, 0, 0, {NULL}, 0},
+    {"valid/spend-scopes.json", SETTINGS_OK, 0, 0, {NULL}, 0},
+    {"invalid/spend-scopes-wrong-type.json",
+     SETTINGS_E_INVALID,
+     1,
+     0,
+     {"\"spendScopes\" must be a string, not an array"},
+     9},
+    {"invalid/spend-scopes-empty.json", SETTINGS_E_INVALID, 1, 0, {"\"spendScopes\" is empty"}, 9},
     {"invalid/malformed-json.json", SETTINGS_E_SYNTAX, 1, 0, {"not valid JSON"}, 4},
     {"invalid/truncated.json", SETTINGS_E_SYNTAX, 1, 0, {"not valid JSON"}, 3},
     {"invalid/empty-file.json", SETTINGS_E_SYNTAX, 1, 0, {"not valid JSON"}, 0},
@@ -323,6 +331,18 @@ static void test_retention(void **state)
     settings_free(value);
 }
 
+/* "spendScopes" is kept as written (resolved by the agent); files without it have none. */
+static void test_spend_scopes_kept(void **state)
+{
+    (void)state;
+    settings *value = load_valid("settings/valid/spend-scopes.json");
+    assert_string_equal(value->spend_scopes, "spend/scopes.json");
+    settings_free(value);
+    value = load_valid("settings/valid/hub-default.json");
+    assert_null(value->spend_scopes);
+    settings_free(value);
+}
+
 static void test_blank_scopes_skipped(void **state)
 {
     (void)state;
@@ -406,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_every_type_classified),
         cmocka_unit_test(test_normalisation),
         cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_spend_scopes_kept),
         cmocka_unit_test(test_blank_scopes_skipped),
         cmocka_unit_test(test_huge_file),
         cmocka_unit_test(test_oversized_file_refused),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -60,6 +61,27 @@ static int stop_azurite(void **state)
     return 0;
 }
 
+/* Runs a report that must succeed and checks whether it was skipped, why, and its rows. */
+static void expect_report(const char *const *args, bool skipped, const char *reason, long long rows)
+{
+    char *out = NULL, *err = NULL;
+    int code = run_out(args, &out, &err);
+    if (code != 0)
+        fail_msg("exit %d: %s", code, err ? err : "");
+    json_error_t jerror;
+    json_t *root = json_loads(out, 0, &jerror);
+    assert_non_null(root);
+    const char *why = json_string_value(json_object_get(root, "reason"));
+    if (json_is_true(json_object_get(root, "skipped")) != skipped || why == NULL ||
+        strstr(why, reason) == NULL)
+        fail_msg("expected skipped=%d with \"%s\", got: %s", skipped, reason, out);
+    json_t *month = json_object_get(json_object_get(root, "totals"), "month");
+    assert_int_equal(json_integer_value(json_object_get(month, "rowCount")), rows);
+    json_decref(root);
+    free(out);
+    free(err);
+}
+
 static void test_upload(void **state)
 {
     test_azurite azurite = *(test_azurite *)*state;
@@ -82,12 +104,13 @@ static void test_upload(void **state)
     focus_export_result_dispose(&result);
     char *file = test_data_path("spend/valid.json");
 
-    char *err = NULL;
-    int code =
-        run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", file,
-                             "--input", dir, "--output", out, "--upload", "--storage-endpoint",
-                             azurite.endpoint, "--storage-key", TEST_AZURITE_KEY, NULL},
-            &err);
+    char *err = NULL, *db = NULL;
+    assert_true(asprintf(&db, "%s/agent-state.db", dir) > 0);
+    int code = run((const char *[]){"spend-scopes", "report", "--month", "2024-05",
+                                    "--spend-scopes", file, "--input", dir, "--output", out,
+                                    "--upload", "--state", db, "--storage-endpoint",
+                                    azurite.endpoint, "--storage-key", TEST_AZURITE_KEY, NULL},
+                   &err);
     if (code != 0)
         fprintf(stderr, "%s\n", err ? err : "");
     assert_int_equal(code, 0);
@@ -133,43 +156,75 @@ static void test_upload(void **state)
     arm_blob_source manifest = {.data = "{}", .data_len = 2, .length = 2};
     assert_int_equal(arm_blob_put(blob, "ingestion", blob_name, &manifest, NULL, NULL, NULL, NULL),
                      ARM_OK);
-    char *state_file = NULL;
-    assert_true(asprintf(&state_file, "%s/spend-state.json", out) > 0);
-    const char *const from_hub[] = {"spend-scopes",
-                                    "report",
-                                    "--month",
-                                    "2024-05",
-                                    "--spend-scopes",
-                                    file,
-                                    "--from-hub",
-                                    "--output",
-                                    out,
-                                    "--spend-state",
-                                    state_file,
-                                    "--json",
-                                    "--storage-endpoint",
-                                    azurite.endpoint,
-                                    "--storage-key",
-                                    TEST_AZURITE_KEY,
-                                    NULL};
-    for (int round = 0; round < 2; round++) {
-        char *json_out = NULL;
-        code = run_out(from_hub, &json_out, &err);
-        if (code != 0)
-            fprintf(stderr, "%s\n", err ? err : "");
-        assert_int_equal(code, 0);
-        json_error_t jerror;
-        json_t *root = json_loads(json_out, 0, &jerror);
-        assert_non_null(root);
-        assert_int_equal(json_is_true(json_object_get(root, "reused")), round == 1);
-        if (round == 0)
-            assert_int_equal(json_integer_value(json_object_get(root, "files")), 1);
-        json_t *month = json_object_get(json_object_get(root, "totals"), "month");
-        assert_int_equal(json_integer_value(json_object_get(month, "rowCount")), 1500);
-        json_decref(root);
-        free(json_out);
-        free(err);
-    }
+    /* From the hub into the local folder (a destination of its own), then into the hub: each
+     * evaluated, then skipped while the blobs' names, sizes and eTags stay the same. */
+    const char *from_hub[] = {"spend-scopes",
+                              "report",
+                              "--month",
+                              "2024-05",
+                              "--spend-scopes",
+                              file,
+                              "--from-hub",
+                              "--output",
+                              out,
+                              "--state",
+                              db,
+                              "--json",
+                              "--storage-endpoint",
+                              azurite.endpoint,
+                              "--storage-key",
+                              TEST_AZURITE_KEY,
+                              NULL,
+                              NULL};
+    expect_report(from_hub, false, "never evaluated into", 1500);
+    expect_report(from_hub, true, "unchanged since", 1500);
+    from_hub[16] = "--upload"; /* the hub's summary came from --input so far */
+    expect_report(from_hub, false, "the data changed since", 1500);
+    /* Skipped for the hub, the summary is read back from the hub, not the local copy. */
+    assert_int_equal(unlink(local), 0);
+    expect_report(from_hub, true, "unchanged since", 1500);
+    assert_int_equal(access(local, R_OK), 0);
+    /* The same bytes put again: a new eTag, so the data changed. */
+    snprintf(blob_name, sizeof blob_name, "%srun1__part_0_0001.parquet", base);
+    assert_int_equal(arm_blob_put(blob, "ingestion", blob_name, &source, NULL, NULL, NULL, NULL),
+                     ARM_OK);
+    expect_report(from_hub, false, "the data changed since", 1500);
+
+    /* The spend scopes named by the hub's settings.json: a blob in the config container. */
+    size_t scopes_length = 0;
+    char *scopes = test_read_file(file, &scopes_length);
+    assert_non_null(scopes);
+    assert_int_equal(arm_blob_create_container(blob, "config", NULL, NULL), ARM_OK);
+    arm_blob_source scopes_source = {
+        .data = scopes, .data_len = scopes_length, .length = scopes_length};
+    assert_int_equal(
+        arm_blob_put(blob, "config", "spend/scopes.json", &scopes_source, NULL, NULL, NULL, NULL),
+        ARM_OK);
+    static const char settings_json[] =
+        "{\"$schema\": \"https://aka.ms/finops/hubs/settings-schema\", \"type\": "
+        "\"HubInstance\", \"scopes\": [{\"scope\": "
+        "\"/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e\"}], \"spendScopes\": "
+        "\"spend/scopes.json\"}";
+    arm_blob_source settings_source = {
+        .data = settings_json, .data_len = strlen(settings_json), .length = strlen(settings_json)};
+    assert_int_equal(
+        arm_blob_put(blob, "config", "settings.json", &settings_source, NULL, NULL, NULL, NULL),
+        ARM_OK);
+    free(scopes);
+    char *json_out = NULL;
+    code = run_out((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--from-hub",
+                                    "--json", "--storage-endpoint", azurite.endpoint,
+                                    "--storage-key", TEST_AZURITE_KEY, NULL},
+                   &json_out, &err);
+    if (code != 0)
+        fprintf(stderr, "%s\n", err ? err : "");
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(json_out,
+                           "\"definitions\":\"config/spend/scopes.json (\\\"spendScopes\\\" "
+                           "in settings.json)\""));
+    free(json_out);
+    free(err);
+
     code = run((const char *[]){"spend-scopes", "report", "--month", "2024-06", "--spend-scopes",
                                 file, "--from-hub", "--storage-endpoint", azurite.endpoint,
                                 "--storage-key", TEST_AZURITE_KEY, NULL},
@@ -177,7 +232,7 @@ static void test_upload(void **state)
     assert_int_equal(code, 1);
     assert_non_null(strstr(err, "no .parquet blobs under ingestion/Costs/2024/06/"));
     free(err);
-    free(state_file);
+    free(db);
     free(part);
     arm_blob_client_free(blob);
     arm_http_client_free(http);

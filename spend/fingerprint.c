@@ -1,11 +1,9 @@
-/* Which months need evaluating again: a small JSON state file records, per month, a digest of
- * the criteria in force and a fingerprint of the input files, as Kion's segments avoid
- * reprocessing months nothing changed in. Also reads a written summary back. */
+/* A fingerprint of a folder's cost files: with spend_definitions_month_digest it tells whether a
+ * month must be evaluated again (the agent keeps both digests in its state database). */
 #include "spend/spend_int.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +21,7 @@ static spend_status fail(spend_error *error, spend_status status, const char *fi
     return status;
 }
 
-static uint64_t mix(uint64_t hash, const void *data, size_t length)
+uint64_t spend_digest_add(uint64_t hash, const void *data, size_t length)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < length; i++) {
@@ -94,16 +92,16 @@ spend_status spend_directory_fingerprint(const char *directory, char out_digest[
     entry *list = NULL;
     size_t count = 0, capacity = 0;
     bool ok = walk(directory, &list, &count, &capacity, 0);
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    uint64_t hash = SPEND_DIGEST_SEED;
     if (ok) {
         if (count > 0)
             qsort(list, count, sizeof *list, compare_entries);
         size_t base = strlen(directory);
         for (size_t i = 0; i < count; i++) {
             const char *relative = list[i].path + base; /* moving the folder changes nothing */
-            hash = mix(hash, relative, strlen(relative) + 1);
-            hash = mix(hash, &list[i].size, sizeof list[i].size);
-            hash = mix(hash, &list[i].mtime_ns, sizeof list[i].mtime_ns);
+            hash = spend_digest_add(hash, relative, strlen(relative) + 1);
+            hash = spend_digest_add(hash, &list[i].size, sizeof list[i].size);
+            hash = spend_digest_add(hash, &list[i].mtime_ns, sizeof list[i].mtime_ns);
         }
     }
     for (size_t i = 0; i < count; i++)
@@ -113,57 +111,4 @@ spend_status spend_directory_fingerprint(const char *directory, char out_digest[
         return fail(error, SPEND_E_IO, directory, "cannot list the folder");
     snprintf(out_digest, 17, "%016llx", (unsigned long long)hash);
     return SPEND_OK;
-}
-
-static json_t *load_state(const char *path)
-{
-    json_error_t jerror;
-    json_t *root = json_load_file(path, 0, &jerror);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        root = json_object();
-    }
-    if (!json_is_object(json_object_get(root, "months")))
-        json_object_set_new(root, "months", json_object());
-    return root;
-}
-
-bool spend_state_is_current(const char *state_path, spend_month month,
-                            const char *definitions_digest, const char *data_digest)
-{
-    char key[8];
-    spend_month_format(month, key);
-    json_t *root = load_state(state_path);
-    json_t *m = json_object_get(json_object_get(root, "months"), key);
-    const char *d = json_string_value(json_object_get(m, "definitions"));
-    const char *f = json_string_value(json_object_get(m, "data"));
-    bool current =
-        d != NULL && f != NULL && strcmp(d, definitions_digest) == 0 && strcmp(f, data_digest) == 0;
-    json_decref(root);
-    return current;
-}
-
-spend_status spend_state_record(const char *state_path, spend_month month,
-                                const char *definitions_digest, const char *data_digest,
-                                spend_error *error)
-{
-    char key[8];
-    spend_month_format(month, key);
-    json_t *root = load_state(state_path);
-    json_object_set_new(
-        json_object_get(root, "months"), key,
-        json_pack("{s:s, s:s}", "definitions", definitions_digest, "data", data_digest));
-    char *temporary = NULL;
-    spend_status status = SPEND_OK;
-    if (asprintf(&temporary, "%s.tmp-%ld", state_path, (long)getpid()) < 0) {
-        temporary = NULL;
-        status = fail(error, SPEND_E_NOMEM, state_path, "out of memory");
-    } else if (json_dump_file(root, temporary, JSON_INDENT(1) | JSON_SORT_KEYS) != 0 ||
-               rename(temporary, state_path) != 0) {
-        unlink(temporary);
-        status = fail(error, SPEND_E_IO, state_path, "cannot write the state file");
-    }
-    free(temporary);
-    json_decref(root);
-    return status;
 }
