@@ -121,6 +121,33 @@ static char *scope_of(const char *resource_id)
     return lower;
 }
 
+/* A run id names files in the hub's folders: letters, digits, '-', '_' and '.'
+ * only (Cost Management's are GUIDs), so no id can reach another folder. */
+static bool safe_run_id(const char *id)
+{
+    if (id[0] == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+            return false;
+    return true;
+}
+
+/* The scope becomes folders under ingestion: no "." or ".." segment, no control bytes. */
+static bool safe_scope(const char *scope)
+{
+    for (const char *p = scope; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == '\\')
+            return false;
+    for (const char *segment = scope; segment != NULL; segment = strchr(segment + 1, '/')) {
+        const char *name = segment[0] == '/' ? segment + 1 : segment;
+        size_t length = strcspn(name, "/");
+        if ((length == 1 && name[0] == '.') || (length == 2 && strncmp(name, "..", 2) == 0))
+            return false;
+    }
+    return true;
+}
+
 static agent_handoff_status parse_blobs(json_t *blobs, const char *where, agent_manifest *m,
                                         agent_handoff_error *error)
 {
@@ -178,10 +205,15 @@ static agent_handoff_status parse_json(json_t *root, const char *where, agent_ma
         !(m->data_version = need_text(config, "exportConfig", "dataVersion", where, error)) ||
         !(m->run_id = need_text(run, "runInfo", "runId", where, error)))
         return AGENT_HANDOFF_E_MANIFEST;
+    if (!safe_run_id(m->run_id))
+        return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where,
+                                  "%s: runInfo.runId '%s' is not a run id (letters, digits, '-', "
+                                  "'_', '.')",
+                                  where, m->run_id);
     const char *submitted = json_string_value(json_object_get(run, "submittedTime"));
     m->submitted_time = strdup(submitted ? submitted : "");
     m->scope = scope_of(m->resource_id);
-    if (m->scope == NULL || m->scope[0] != '/')
+    if (m->scope == NULL || m->scope[0] != '/' || !safe_scope(m->scope))
         return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where,
                                   "%s: exportConfig.resourceId '%s' is not an export's id "
                                   "(…/providers/Microsoft.CostManagement/exports/NAME)",

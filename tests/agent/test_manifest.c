@@ -131,6 +131,13 @@ static void test_errors_name_the_field(void **state)
     snprintf(text, sizeof text, "%s", real_manifest);
     memcpy(strstr(text, "CostManagement/exports"), "CostManagement/exporte", 22);
     expect_error(text, "is not an export's id");
+    /* Found by fuzz_manifest: a run id or scope that would place files in other folders. */
+    snprintf(text, sizeof text, "%s", real_manifest);
+    memcpy(strstr(text, "11111111-2222"), "../../Costs/x", 13);
+    expect_error(text, "runInfo.runId '../../Costs/x-3333-4444-555555555555' is not a run id");
+    snprintf(text, sizeof text, "%s", real_manifest);
+    memcpy(strstr(text, "AAAA0A0A-BB1B"), "../../../../x", 13);
+    expect_error(text, "is not an export's id");
 }
 
 static void test_destination_files_and_folders(void **state)

@@ -75,6 +75,7 @@ static void test_scheduled_agent(void **state)
                    "HUBAGENT_HUB_NAME=Demo",
                    "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
                    "HUBAGENT_SETTINGS_INTERVAL=1",
+                   "HUBAGENT_BACKFILL_NEW_SCOPES=off", /* test_backfill_scheduled covers it */
                    "HUBAGENT_POLL_INTERVAL=1",
                    "HUBAGENT_LOG_FORMAT=json",
                    authority,
