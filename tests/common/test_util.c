@@ -297,6 +297,49 @@ int test_run_command(char *const argv[], char *const extra_env[], const char *st
     return code;
 }
 
+void test_run_result_dispose(test_run_result *result)
+{
+    if (result == NULL)
+        return;
+    free(result->out);
+    free(result->err);
+    result->out = result->err = NULL;
+}
+
+void test_hubagent_argv(const char *const *args, char *out_argv[32])
+{
+    size_t n = 0;
+    out_argv[n++] = test_build_path("agent/hubagent");
+    for (size_t i = 0; args != NULL && args[i] != NULL && n < 31; i++)
+        out_argv[n++] = (char *)args[i];
+    out_argv[n] = NULL;
+}
+
+void test_hubagent_argv_free(char *argv[32])
+{
+    free(argv[0]);
+    argv[0] = NULL;
+}
+
+test_run_result test_hubagent_run(const char *const *args, char *const extra_env[])
+{
+    char *argv[32];
+    test_hubagent_argv(args, argv);
+    test_run_result result = {0};
+    result.code = test_run_command(argv, extra_env, NULL, &result.out, &result.err);
+    test_hubagent_argv_free(argv);
+    return result;
+}
+
+int test_run_expect(const test_run_result *result, int code)
+{
+    if (result->code == code)
+        return 1;
+    fprintf(stderr, "exit %d, want %d\nstdout:\n%s\nstderr:\n%s\n", result->code, code,
+            result->out ? result->out : "", result->err ? result->err : "");
+    return 0;
+}
+
 int test_azurite_start(test_azurite *out)
 {
     memset(out, 0, sizeof *out);

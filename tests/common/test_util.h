@@ -50,6 +50,27 @@ void test_process_dispose(test_process *process);
 int test_run_command(char *const argv[], char *const extra_env[], const char *stdin_data,
                      char **out_stdout, char **out_stderr);
 
+/* What a finished command said. */
+typedef struct test_run_result {
+    int code; /* exit code, 128 + signal when killed, -1 when it could not run */
+    char *out;
+    char *err;
+} test_run_result;
+void test_run_result_dispose(test_run_result *result);
+
+/* argv of the built hubagent followed by args (NULL-terminated, at most 30): argv[0] is
+ * malloc'd, free it with test_hubagent_argv_free. */
+void test_hubagent_argv(const char *const *args, char *out_argv[32]);
+void test_hubagent_argv_free(char *argv[32]);
+
+/* Runs the built hubagent with args and optional extra environment (NAME=VALUE,
+ * NULL-terminated, may be NULL), stdin empty. */
+test_run_result test_hubagent_run(const char *const *args, char *const extra_env[]);
+
+/* Prints the result (code, stdout, stderr) when its code is not `code`; returns whether it is.
+ * For assert_true(test_run_expect(&r, 0)) that shows why it failed. */
+int test_run_expect(const test_run_result *result, int code);
+
 /* Azurite (blob only), on a free port, in a temporary folder. */
 typedef struct test_azurite {
     test_process process;
