@@ -230,6 +230,26 @@ char *test_process_wait_line(test_process *process, const char *needle, int time
     return NULL;
 }
 
+int test_process_wait(test_process *process, int timeout_ms, int *out_status)
+{
+    if (process->pid <= 0)
+        return 1; /* already reaped */
+    for (int waited = 0;; waited += 10) {
+        int status;
+        if (waitpid(process->pid, &status, WNOHANG) == process->pid) {
+            /* The group may outlive its leader: stop what it left behind. */
+            kill(-process->pid, SIGKILL);
+            process->pid = -1;
+            if (out_status != NULL)
+                *out_status = status;
+            return 1;
+        }
+        if (waited >= timeout_ms)
+            return 0;
+        sleep_ms(10);
+    }
+}
+
 int test_process_stop(test_process *process)
 {
     int status = 0;

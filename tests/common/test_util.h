@@ -40,6 +40,10 @@ int test_process_start(char *const argv[], char *const extra_env[], test_process
  * NULL = any line) and returns it (malloc'd) or NULL. */
 char *test_process_wait_line(test_process *process, const char *needle, int timeout_ms);
 
+/* Waits up to timeout_ms for the process to end by itself. Returns 1 (with its waitpid status
+ * in *out_status, may be NULL) when it has, 0 when it still runs. */
+int test_process_wait(test_process *process, int timeout_ms, int *out_status);
+
 /* Sends SIGTERM, waits up to 5 s, then SIGKILL. Returns the exit status as
  * waitpid reports it. Safe to call twice. */
 int test_process_stop(test_process *process);
