@@ -31,17 +31,12 @@ static char scopes[SUBSCRIPTIONS + 1][128];
 
 static char *write_settings(void)
 {
-    char text[4096];
-    size_t used = (size_t)snprintf(text, sizeof text, "{\"scopes\":[{\"scope\":\"" EA "\"}");
     snprintf(scopes[0], sizeof scopes[0], "%s", EA);
-    for (int i = 0; i < SUBSCRIPTIONS; i++) {
+    for (int i = 0; i < SUBSCRIPTIONS; i++)
         hub_subscription(i, scopes[i + 1], sizeof scopes[0]);
-        used +=
-            (size_t)snprintf(text + used, sizeof text - used, ",{\"scope\":\"%s\"}", scopes[i + 1]);
-    }
-    snprintf(text + used, sizeof text - used, "],\"retention\":{\"ingestion\":{\"months\":%d}}}",
-             MONTHS);
-    return hub_write(&hub, "settings.json", text);
+    char retention[64];
+    snprintf(retention, sizeof retention, "{\"ingestion\":{\"months\":%d}}", MONTHS);
+    return hub_write_settings(&hub, "settings.json", scopes, SUBSCRIPTIONS + 1, retention);
 }
 
 typedef struct command {

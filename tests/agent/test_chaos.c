@@ -58,18 +58,12 @@ static int group_setup(void **state)
     options.seed = seed;
     if (hub_fixture_start(&options, &hub) != 0)
         return -1;
-    char text[2048];
-    size_t used = (size_t)snprintf(
-        text, sizeof text,
-        "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"scopes\":[");
-    for (int i = 0; i < SUBSCRIPTIONS; i++) {
+    for (int i = 0; i < SUBSCRIPTIONS; i++)
         hub_subscription(i, scopes[i], sizeof scopes[i]);
-        used += (size_t)snprintf(text + used, sizeof text - used, "%s{\"scope\":\"%s\"}",
-                                 i ? "," : "", scopes[i]);
-    }
-    snprintf(text + used, sizeof text - used,
-             "],\"retention\":{\"msexports\":{\"days\":0},\"ingestion\":{\"months\":%d}}}", MONTHS);
-    settings_path = hub_write(&hub, "settings.json", text);
+    char retention[128];
+    snprintf(retention, sizeof retention,
+             "{\"msexports\":{\"days\":0},\"ingestion\":{\"months\":%d}}", MONTHS);
+    settings_path = hub_write_settings(&hub, "settings.json", scopes, SUBSCRIPTIONS, retention);
     snprintf(state_path, sizeof state_path, "%s/state.db", hub.dir);
     return settings_path ? 0 : -1;
 }

@@ -36,6 +36,22 @@ char *hub_write(const hub_fixture *hub, const char *name, const char *text)
     return path;
 }
 
+char *hub_write_settings(const hub_fixture *hub, const char *name, char scopes[][128], size_t count,
+                         const char *retention)
+{
+    size_t size = 256 + count * 160 + strlen(retention);
+    char *text = malloc(size);
+    size_t used = (size_t)snprintf(
+        text, size, "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"scopes\":[");
+    for (size_t i = 0; i < count; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s{\"scope\":\"%s\"}", i ? "," : "",
+                                 scopes[i]);
+    snprintf(text + used, size - used, "],\"retention\":%s}", retention);
+    char *path = hub_write(hub, name, text);
+    free(text);
+    return path;
+}
+
 /* The copy lives elsewhere: certificate paths relative to the base file become absolute. */
 static void absolute_certificates(json_t *config, const char *base)
 {

@@ -45,6 +45,11 @@ void hub_subscription(int n, char *out, size_t size);
 /* Writes `text` to a file of the hub's folder; returns its path (malloc'd). */
 char *hub_write(const hub_fixture *hub, const char *name, const char *text);
 
+/* Writes a hub settings.json of the hub's folder with `scopes` (scope ids, `count` of them)
+ * and `retention` (the JSON object's text); returns its path (malloc'd). */
+char *hub_write_settings(const hub_fixture *hub, const char *name, char scopes[][128], size_t count,
+                         const char *retention);
+
 /* The environment of a hubagent acting for hub "Demo" as the test service principal with the
  * mock as Entra ID and ARM (and Azurite as its storage when the hub has one), with settings
  * and state files of the test's choice and 1 s polls. */

@@ -1,5 +1,6 @@
 /* `hubagent spend-scopes validate|report` run as a user would: exit codes 0/1/2, FILE:LINE:COL
  * lines on stderr, the JSON verdict, and a month's report whose totals reconcile. */
+#include "spend_test_util.h"
 #include "test_util.h"
 
 #include "focus/focus.h"
@@ -15,43 +16,22 @@
 
 #include <cmocka.h>
 
-typedef struct run_result {
-    int code;
-    char *out;
-    char *err;
-} run_result;
-
-static run_result run(const char *const *args)
+static test_run_result run(const char *const *args)
 {
-    char *binary = test_build_path("agent/hubagent");
-    char *argv[16] = {binary};
-    size_t n = 1;
-    for (; args[n - 1] != NULL && n < 15; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    run_result r = {0};
-    r.code = test_run_command(argv, NULL, NULL, &r.out, &r.err);
-    free(binary);
-    return r;
-}
-
-static void dispose(run_result *r)
-{
-    free(r->out);
-    free(r->err);
+    return test_hubagent_run(args, NULL);
 }
 
 static void test_validate_valid(void **state)
 {
     (void)state;
     char *file = test_data_path("spend/valid.json");
-    run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
+    test_run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "2 spend scopes"));
     assert_non_null(strstr(r.out, "2024-04..open"));
     /* A defined-but-unused condition is a warning: still valid. */
     assert_non_null(strstr(r.err, "valid.json:48:24: warning: spend scope \"Databases\""));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run((const char *[]){"spend-scopes", "validate", "--json", file, NULL});
     assert_int_equal(r.code, 0);
@@ -66,7 +46,7 @@ static void test_validate_valid(void **state)
     assert_int_equal(json_array_size(json_object_get(first, "segments")), 2);
     assert_int_equal(json_array_size(json_object_get(root, "warnings")), 1);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 }
 
@@ -74,14 +54,14 @@ static void test_validate_invalid(void **state)
 {
     (void)state;
     char *file = test_data_path("spend/invalid.json");
-    run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
+    test_run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "invalid.json:9:29: error: spend scope \"Platform\", segment 2 "
                                   "(2024-04..open): condition \"c1\": unknown field \"regoin\""));
     assert_non_null(strstr(r.err, "invalid.json:7:9: error: spend scope \"Platform\": segment 2 "
                                   "(2024-04..open) overlaps segment 1 (2024-01..2024-06)"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run((const char *[]){"spend-scopes", "validate", "--json", file, NULL});
     assert_int_equal(r.code, 1);
@@ -95,13 +75,13 @@ static void test_validate_invalid(void **state)
     assert_int_equal(json_integer_value(json_object_get(e, "line")), 9);
     assert_non_null(json_string_value(json_object_get(e, "path")));
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 
     r = run((const char *[]){"spend-scopes", "validate", "/nonexistent/spend.json", NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "cannot open"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 static void test_usage_errors(void **state)
@@ -126,16 +106,16 @@ static void test_usage_errors(void **state)
                          "--input", "d", "--spend-state", "s.json", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        run_result r = run(cases[i]);
+        test_run_result r = run(cases[i]);
         if (r.code != 2)
             fail_msg("case %zu: exit %d, stderr %s", i, r.code, r.err ? r.err : "");
         assert_non_null(strstr(r.err, "hubagent: "));
-        dispose(&r);
+        test_run_result_dispose(&r);
     }
-    run_result r = run((const char *[]){"spend-scopes", "--help", NULL});
+    test_run_result r = run((const char *[]){"spend-scopes", "--help", NULL});
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "usage: hubagent spend-scopes validate"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 static void test_report(void **state)
@@ -143,26 +123,10 @@ static void test_report(void **state)
     (void)state;
     char *dir = test_make_temp_dir();
     char *out = test_make_temp_dir();
-    focus_export_options options = focus_export_options_default();
-    options.scope = "/providers/Microsoft.Billing/billingAccounts/87654321";
-    options.year = 2024;
-    options.month = 5;
-    options.dataset = "FocusCost";
-    options.version = "1.0r2";
-    options.format = FOCUS_FORMAT_PARQUET;
-    options.compression = FOCUS_COMPRESSION_SNAPPY;
-    options.rows = 3000;
-    options.max_rows_per_file = 2000;
-    options.directory = dir;
-    options.keep_files = true;
-    focus_export_result result;
-    focus_error ferror;
-    focus_error_init(&ferror);
-    assert_int_equal(focus_export_month(&options, &result, &ferror), FOCUS_OK);
-    focus_export_result_dispose(&result);
+    test_focus_may_2024("/providers/Microsoft.Billing/billingAccounts/87654321", 3000, 2000, dir);
     char *file = test_data_path("spend/valid.json");
 
-    run_result r =
+    test_run_result r =
         run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", file,
                              "--input", dir, "--output", out, "--json", NULL});
     assert_int_equal(r.code, 0);
@@ -190,7 +154,7 @@ static void test_report(void **state)
     struct stat st;
     assert_int_equal(stat(written, &st), 0);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run((const char *[]){"spend-scopes", "report", "--month=2024-05", "--spend-scopes", file,
                              "--input", dir, NULL});
@@ -199,7 +163,7 @@ static void test_report(void **state)
     assert_non_null(strstr(r.out, "UNSCOPED"));
     assert_non_null(strstr(r.out, "check: spend scopes + unscoped = month total"));
     assert_non_null(strstr(r.out, "): ok\n"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     /* May's data reported as June: attributed, but flagged. */
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-06", "--spend-scopes", file,
@@ -210,7 +174,7 @@ static void test_report(void **state)
     assert_non_null(root);
     assert_int_equal(json_integer_value(json_object_get(root, "rowsOutsideMonth")), 3000);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     /* With --spend-state: an unchanged month is read back, a changed definition re-evaluates. */
     char *state_file = NULL;
@@ -235,7 +199,7 @@ static void test_report(void **state)
             first_total = t;
         assert_true(t - first_total < 0.005 && first_total - t < 0.005);
         json_decref(root);
-        dispose(&r);
+        test_run_result_dispose(&r);
     }
     char *kion = test_data_path("spend/kion-seed.json");
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", kion,
@@ -250,7 +214,7 @@ static void test_report(void **state)
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(totals, "unscoped"), "rowCount")), 3000);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     free(kion);
     free(state_file);
 
@@ -259,12 +223,12 @@ static void test_report(void **state)
                              invalid, "--input", dir, NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "unknown field \"regoin\""));
-    dispose(&r);
+    test_run_result_dispose(&r);
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", file,
                              "--input", "/nonexistent-dir", NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "cannot open the folder"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     free(invalid);
     free(file);
