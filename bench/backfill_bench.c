@@ -6,7 +6,7 @@
  * throttle-bound minimum, calls, 429s and months lost for each.
  * Usage: bench_backfill [SCOPES] [--only-hubagent]   (from the build tree, with HUBAGENT_BINARY_DIR
  * and HUBAGENT_SOURCE_DIR set as for the tests). */
-#include "../tests/mock-server/mock_client.h"
+#include "mock_client.h"
 #include "mock_fixture.h"
 #include "test_util.h"
 

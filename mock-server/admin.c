@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static json_t *throttle_json(const mock_throttle_config *t)
 {
@@ -60,6 +61,8 @@ static void reset(mock_server *server, mock_reply *reply)
     server->factories = json_deep_copy(server->config.data_factories);
     json_decref(server->pipeline_runs);
     server->pipeline_runs = NULL;
+    json_decref(server->secrets);
+    server->secrets = NULL;
     mock_reply_json(reply, 200, json_pack("{s:s}", "status", "reset"));
 }
 
@@ -88,6 +91,37 @@ static void exports_json(mock_server *server, mock_reply *reply)
                                               e->api_version, "runs", runs));
     }
     mock_reply_json(reply, 200, json_pack("{s:o}", "value", list));
+}
+
+/* {"client_id": ..., "secrets": [...]}: the principal's secrets from now on (the old ones stop
+ * working, as when a secret is rotated or deleted in Entra ID). Values are never echoed. */
+static mock_status rotate_secrets(mock_server *server, json_t *body, mock_error *error)
+{
+    const char *client_id = json_string_value(json_object_get(body, "client_id"));
+    json_t *secrets = json_object_get(body, "secrets");
+    const mock_principal *principal = NULL;
+    for (size_t i = 0; client_id != NULL && i < server->config.principal_count; i++)
+        if (strcasecmp(server->config.principals[i].client_id, client_id) == 0)
+            principal = &server->config.principals[i];
+    if (principal == NULL || principal->kind != MOCK_PRINCIPAL_SERVICE) {
+        mock_error_set(error, "secrets: client_id must name a configured service principal");
+        return MOCK_ERROR_CONFIG;
+    }
+    size_t i;
+    json_t *value;
+    bool strings = json_is_array(secrets);
+    json_array_foreach(secrets, i, value)
+    {
+        strings = strings && json_is_string(value);
+    }
+    if (!strings) {
+        mock_error_set(error, "secrets: expected \"secrets\": an array of strings");
+        return MOCK_ERROR_CONFIG;
+    }
+    if (server->secrets == NULL)
+        server->secrets = json_object();
+    json_object_set(server->secrets, principal->client_id, secrets);
+    return MOCK_OK;
 }
 
 void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *reply)
@@ -163,6 +197,15 @@ void mock_admin_handle(mock_server *server, mock_request *request, mock_reply *r
             mock_reply_json(reply, 200,
                             json_pack("{s:i}", "lifetime_s", (int)server->token_lifetime_s));
         }
+        json_decref(body);
+    } else if (strcmp(path, "/admin/secrets") == 0 && put) {
+        json_t *body = body_json(request, reply);
+        if (body == NULL)
+            return;
+        if (rotate_secrets(server, body, &error) != MOCK_OK)
+            mock_reply_arm_error(reply, 400, "InvalidRequestContent", "admin: %s", error.message);
+        else
+            mock_reply_json(reply, 200, json_pack("{s:s}", "status", "rotated"));
         json_decref(body);
     } else if (strcmp(path, "/admin/clock") == 0 && (get || put)) {
         json_t *body = put ? body_json(request, reply) : NULL;

@@ -302,8 +302,18 @@ static void token(mock_server *server, mock_request *request, mock_reply *reply,
                "'client_secret'.");
     } else if (secret != NULL) {
         bool match = false;
-        for (size_t i = 0; i < principal->secret_count; i++)
-            match = constant_equal(principal->secrets[i], secret) || match;
+        json_t *rotated = json_object_get(server->secrets, principal->client_id);
+        size_t i;
+        json_t *value;
+        if (rotated != NULL) {
+            json_array_foreach(rotated, i, value)
+            {
+                match = constant_equal(json_string_value(value), secret) || match;
+            }
+        } else {
+            for (i = 0; i < principal->secret_count; i++)
+                match = constant_equal(principal->secrets[i], secret) || match;
+        }
         if (!match)
             aadsts(reply, 401, "invalid_client", 7000215,
                    "Invalid client secret provided. Ensure the secret being sent in the request is "

@@ -321,6 +321,7 @@ struct mock_server {
     bool landing_started;
     bool stopping;
     json_t *pipeline_runs; /* Data Factory pipeline runs (datafactory.c) */
+    json_t *secrets;       /* client id -> secrets now, where rotated by the admin API */
 };
 
 double mock_now(const mock_server *server);

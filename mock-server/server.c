@@ -535,6 +535,7 @@ void mock_server_free(mock_server *server)
     json_decref(server->faults);
     json_decref(server->factories);
     json_decref(server->pipeline_runs);
+    json_decref(server->secrets);
     free(server->runs.outcome);
     mock_keys_dispose(&server->keys);
     mock_config_dispose(&server->config);

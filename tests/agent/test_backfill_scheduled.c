@@ -2,8 +2,7 @@
  * by itself: the months before the one its scheduled run covers, each once,
  * between ticks; a SIGTERM while Cost Management throttles it ends the agent at
  * once, and the next start finishes the job without running a month twice. */
-#include "backfill_fixture.h"
-#include "test_util.h"
+#include "hub_check.h"
 
 #include <setjmp.h>
 #include <signal.h>
@@ -18,39 +17,38 @@
 #include <cmocka.h>
 
 #define BACKFILL_MONTHS 3
+#define SUBSCRIPTIONS   3
 #define MONTHLY_COSTS   "demo-monthly-costdetails"
 
+static hub_fixture hub;
+static char scopes[SUBSCRIPTIONS][128];
+static char *settings_path;
+static char state_path[600];
 static test_process agent = {.pid = -1};
 
-static void write_scopes(const char *const *ids)
+/* The settings with the first `count` subscriptions, written then renamed into
+ * place as a deployment would. */
+static void write_scopes(size_t count)
 {
-    char text[2048];
-    size_t used = (size_t)snprintf(text, sizeof text, "{\"scopes\":[");
-    for (size_t i = 0; ids[i] != NULL; i++)
-        used += (size_t)snprintf(text + used, sizeof text - used, "%s{\"scope\":\"%s\"}",
-                                 i ? "," : "", ids[i]);
-    snprintf(text + used, sizeof text - used, "],\"retention\":{\"ingestion\":{\"months\":%d}}}",
-             BACKFILL_MONTHS);
-    /* Write then rename, as a deployment would. */
-    char temporary[700];
-    snprintf(temporary, sizeof temporary, "%s.new", settings_path);
-    assert_int_equal(test_write_file(temporary, text, strlen(text)), 0);
-    assert_int_equal(rename(temporary, settings_path), 0);
+    char retention[64];
+    snprintf(retention, sizeof retention, "{\"ingestion\":{\"months\":%d}}", BACKFILL_MONTHS);
+    char *written = hub_write_settings(&hub, "settings.json.new", scopes, count, retention);
+    assert_non_null(written);
+    assert_int_equal(rename(written, settings_path), 0);
+    free(written);
 }
 
 static void start_agent(void)
 {
-    const char *none[] = {NULL};
-    command c;
-    command_init(&c, "run", none);
-    size_t n = 0;
-    while (c.env[n] != NULL)
-        n++;
-    c.env[n++] = "HUBAGENT_SETTINGS_INTERVAL=1";
-    c.env[n++] = "HUBAGENT_LOG_FORMAT=json";
-    c.env[n] = NULL;
-    int started = test_process_start(c.argv, c.env, &agent);
-    command_dispose(&c);
+    hub_env env;
+    hub_env_init(&env, &hub, settings_path, state_path);
+    hub_env_set(&env, "HUBAGENT_SETTINGS_INTERVAL=1");
+    hub_env_set(&env, "HUBAGENT_LOG_FORMAT=json");
+    char *argv[32];
+    const char *args[] = {"run", NULL};
+    test_hubagent_argv(args, argv);
+    int started = test_process_start(argv, env.vars, &agent);
+    test_hubagent_argv_free(argv);
     assert_int_equal(started, 0);
 }
 
@@ -78,11 +76,11 @@ static void pause_ms(long ms)
 /* Months (of the last BACKFILL_MONTHS) whose monthly cost export has completed. */
 static int months_completed(const char *scope)
 {
-    json_t *runs = mock_runs(scope, MONTHLY_COSTS);
+    json_t *runs = hub_mock_runs(&hub.mock, scope, MONTHLY_COSTS);
     int done = 0;
     for (int back = 1; back <= BACKFILL_MONTHS; back++) {
         char month[16];
-        month_back(back, month, sizeof month);
+        hub_month_back(back, month, sizeof month);
         size_t i;
         json_t *run;
         bool completed = false;
@@ -108,42 +106,39 @@ static void wait_months_completed(const char *scope)
 
 static void wait_count(const char *route, int want)
 {
-    for (int i = 0; i < 300 && admin_count(&mock, route) < want; i++)
+    for (int i = 0; i < 300 && admin_count(&hub.mock, route) < want; i++)
         pause_ms(100);
-    assert_true(admin_count(&mock, route) >= want);
+    assert_true(admin_count(&hub.mock, route) >= want);
 }
 
 static void test_added_scope_is_backfilled(void **state)
 {
     (void)state;
-    const char *first[] = {scopes[1], NULL};
-    write_scopes(first);
+    write_scopes(1);
     start_agent();
     /* First start: the scheduled runs only (daily and monthly); the scopes of a
      * first start are noted, not backfilled (`backfill-new-scopes` = added). */
     wait_count("exports.run", 2);
     pause_ms(2500);
-    assert_int_equal(admin_count(&mock, "exports.run"), 2);
+    assert_int_equal(admin_count(&hub.mock, "exports.run"), 2);
 
     /* A scope added: its exports, its scheduled runs (last month by the monthly
      * one), then the two months before, each once. */
-    const char *grown[] = {scopes[1], scopes[2], NULL};
-    write_scopes(grown);
-    wait_months_completed(scopes[2]);
-    expect_each_month_once(scopes[2], MONTHLY_COSTS, BACKFILL_MONTHS);
-    assert_int_equal(admin_count(&mock, "exports.run"), 2 + 2 + (BACKFILL_MONTHS - 1));
+    write_scopes(2);
+    wait_months_completed(scopes[1]);
+    hub_expect_each_month_once(&hub.mock, scopes[1], MONTHLY_COSTS, BACKFILL_MONTHS);
+    assert_int_equal(admin_count(&hub.mock, "exports.run"), 2 + 2 + (BACKFILL_MONTHS - 1));
     /* The first scope was not backfilled. */
-    json_t *runs = mock_runs(scopes[1], MONTHLY_COSTS);
+    json_t *runs = hub_mock_runs(&hub.mock, scopes[0], MONTHLY_COSTS);
     assert_int_equal(json_array_size(runs), 1);
     json_decref(runs);
 
     /* Another scope while Cost Management allows next to nothing: the agent
      * waits on its budget, and SIGTERM still ends it at once. */
-    admin_send(&mock, "PUT", "/admin/throttling",
+    admin_send(&hub.mock, "PUT", "/admin/throttling",
                "{\"enabled\":true,\"scope_client\":{\"capacity\":2,"
                "\"refill_per_second\":0.02}}");
-    const char *more[] = {scopes[1], scopes[2], scopes[3], NULL};
-    write_scopes(more);
+    write_scopes(3);
     pause_ms(3500);
     stop_agent();
     char *log = test_read_file(agent.stderr_path, NULL);
@@ -154,13 +149,13 @@ static void test_added_scope_is_backfilled(void **state)
     test_process_dispose(&agent);
 
     /* The next start, with the budget back, finishes the job: each month once. */
-    admin_send(&mock, "PUT", "/admin/throttling",
+    admin_send(&hub.mock, "PUT", "/admin/throttling",
                "{\"enabled\":true,\"scope_client\":{\"capacity\":100,"
                "\"refill_per_second\":0.33}}");
     start_agent();
-    wait_months_completed(scopes[3]);
-    expect_each_month_once(scopes[3], MONTHLY_COSTS, BACKFILL_MONTHS);
-    runs = mock_runs(scopes[3], MONTHLY_COSTS);
+    wait_months_completed(scopes[2]);
+    hub_expect_each_month_once(&hub.mock, scopes[2], MONTHLY_COSTS, BACKFILL_MONTHS);
+    runs = hub_mock_runs(&hub.mock, scopes[2], MONTHLY_COSTS);
     assert_int_equal(json_array_size(runs), BACKFILL_MONTHS);
     json_decref(runs);
     pause_ms(1500); /* the run history poll records the last completion */
@@ -168,13 +163,11 @@ static void test_added_scope_is_backfilled(void **state)
     test_process_dispose(&agent);
 
     /* Both jobs are done in the state. */
-    const char *none[] = {NULL};
-    command c;
-    command_init(&c, "status", none);
-    run_result r = {0};
-    r.code = test_run_command(c.argv, c.env, NULL, &r.out, &r.err);
-    command_dispose(&c);
-    expect_code(&r, 0);
+    hub_env env;
+    hub_env_init(&env, &hub, settings_path, state_path);
+    const char *status[] = {"status", NULL};
+    test_run_result r = test_hubagent_run(status, env.vars);
+    assert_true(test_run_expect(&r, 0));
     int jobs = 0;
     char want[64];
     snprintf(want, sizeof want, " runs: %d completed,", BACKFILL_MONTHS - 1);
@@ -183,19 +176,40 @@ static void test_added_scope_is_backfilled(void **state)
     if (jobs != 2)
         fprintf(stderr, "status:\n%s\n", r.out);
     assert_int_equal(jobs, 2);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    hub_fixture_options options = hub_fixture_options_default();
+    options.base_config = "agent/mock-hub.json";
+    options.azurite = false;
+    options.subscriptions = SUBSCRIPTIONS;
+    options.queued_ms = 100;
+    options.in_progress_ms = 200;
+    if (hub_fixture_start(&options, &hub) != 0)
+        return -1;
+    for (int i = 0; i < SUBSCRIPTIONS; i++)
+        hub_subscription(i, scopes[i], sizeof scopes[i]);
+    settings_path = malloc(600);
+    snprintf(settings_path, 600, "%s/settings.json", hub.dir);
+    snprintf(state_path, sizeof state_path, "%s/state.db", hub.dir);
+    return 0;
 }
 
 static int teardown(void **state)
 {
+    (void)state;
     test_process_dispose(&agent); /* nothing left running, even after a failed assertion */
-    return group_teardown(state);
+    free(settings_path);
+    return hub_fixture_stop(&hub);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_added_scope_is_backfilled, reset_mock),
+        cmocka_unit_test(test_added_scope_is_backfilled),
     };
-    return cmocka_run_group_tests(tests, group_setup, teardown);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

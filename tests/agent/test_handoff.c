@@ -4,7 +4,7 @@
  * replaces the older completely, late and duplicated manifests are ignored, missing blobs
  * wait then are reported, corrupt files are quarantined, kill -9 midway converges, and
  * retention deletes only processed source data. */
-#include "../mock-server/mock_client.h"
+#include "hub_check.h"
 
 #include "arm/blob.h"
 #include "focus/focus.h"
@@ -21,11 +21,8 @@
 
 #include <cmocka.h>
 
-static test_azurite azurite;
-static mock_fixture fx;
-static char *token, *work_dir, *settings_path;
-static arm_http_client *http;
-static arm_blob_client *blob;
+static hub_fixture hub;
+static char *token, *settings_path;
 static int state_number;
 static char *keep_settings; /* when set: a settings.json with retention.msexports.days 7 */
 
@@ -35,116 +32,46 @@ static char *keep_settings; /* when set: a settings.json with retention.msexport
 static int setup(void **state)
 {
     (void)state;
-    if (test_azurite_start(&azurite) != 0)
+    if (hub_fixture_start(NULL, &hub) != 0)
         return -1;
-    char *base = test_data_path("mock-server/config.json");
-    json_t *config = json_load_file(base, 0, NULL);
-    free(base);
-    char *cert = test_data_path("mock-server/sp-cert.pem");
-    json_object_set_new(json_array_get(json_object_get(config, "principals"), 0), "certificates",
-                        json_pack("[s]", cert));
-    free(cert);
-    json_t *storage = json_array_get(json_object_get(config, "storage_accounts"), 0);
-    json_object_set_new(storage, "endpoint", json_string(azurite.endpoint));
-    json_object_set_new(storage, "account", json_string(TEST_AZURITE_ACCOUNT));
-    json_object_set_new(storage, "key", json_string(TEST_AZURITE_KEY));
-    json_object_set_new(config, "runs",
-                        json_pack("{s:i, s:i, s:i, s:i}", "queued_ms", 0, "in_progress_ms", 0,
-                                  "rows", 50, "max_rows_per_file", 20));
-    work_dir = test_make_temp_dir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/config.json", work_dir);
-    json_dump_file(config, path, 0);
-    json_decref(config);
-    if (mock_fixture_start(path, &fx) != 0)
-        return -1;
-    token = mock_token(&fx, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
-    static const char settings[] =
-        "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"type\":\"HubInstance\","
-        "\"version\":\"14.0\",\"scopes\":[{\"scope\":\"" T_SUB "\"}],\"retention\":{"
-        "\"msexports\":{\"days\":0},\"ingestion\":{\"months\":13}}}";
-    snprintf(path, sizeof path, "%s/settings.json", work_dir);
-    test_write_file(path, settings, strlen(settings));
-    settings_path = strdup(path);
-    arm_http_options options = arm_http_options_default();
-    arm_blob_options blob_options = arm_blob_options_default();
-    blob_options.endpoint = azurite.endpoint;
-    blob_options.account = TEST_AZURITE_ACCOUNT;
-    blob_options.shared_key = TEST_AZURITE_KEY;
-    if (arm_http_client_new(&options, &http, NULL) != ARM_OK ||
-        arm_blob_client_new(http, &blob_options, &blob, NULL) != ARM_OK)
-        return -1;
-    return token ? 0 : -1;
+    token = mock_token(&hub.mock, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
+    settings_path =
+        hub_write(&hub, "settings.json",
+                  "{\"$schema\":\"https://aka.ms/finops/hubs/settings-schema\",\"type\":"
+                  "\"HubInstance\",\"version\":\"14.0\",\"scopes\":[{\"scope\":\"" T_SUB
+                  "\"}],\"retention\":{\"msexports\":{\"days\":0},\"ingestion\":{\"months\":13}}}");
+    return token && settings_path ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    arm_blob_client_free(blob);
-    arm_http_client_free(http);
     free(token);
     free(settings_path);
-    int status = mock_fixture_stop(&fx);
-    test_azurite_stop(&azurite);
-    test_remove_tree(work_dir);
-    free(work_dir);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return hub_fixture_stop(&hub);
 }
 
 /* ---- Helpers ----------------------------------------------------------------------------- */
 
-typedef struct run_result {
-    int code;
-    char *out, *err;
-} run_result;
-
-static void run_result_dispose(run_result *r)
+/* The environment of every hubagent here: the hub, hub "Demo", costs only, the test's state. */
+static void handoff_env(hub_env *env)
 {
-    free(r->out);
-    free(r->err);
+    char state[600];
+    snprintf(state, sizeof state, "%s/state-%d.db", hub.dir, state_number);
+    hub_env_init(env, &hub, keep_settings ? keep_settings : settings_path, state);
+    hub_env_set(env, "HUBAGENT_DATASETS=costs");
+    hub_env_set(env, "HUBAGENT_WATCH=120");
 }
 
-static void ingest_env(char env[][600])
+static test_run_result hubagent(const char *command, const char *a1, const char *a2, const char *a3,
+                                const char *a4)
 {
-    snprintf(env[0], 600, "HUBAGENT_STORAGE_ENDPOINT=%s", azurite.endpoint);
-    snprintf(env[1], 600, "HUBAGENT_STORAGE_KEY=%s", TEST_AZURITE_KEY);
-    snprintf(env[2], 600, "HUBAGENT_SETTINGS=%s", keep_settings ? keep_settings : settings_path);
-    snprintf(env[3], 600, "HUBAGENT_STATE=%s/state-%d.db", work_dir, state_number);
-    snprintf(env[4], 600, "AZURE_AUTHORITY_HOST=%s", fx.login);
-    snprintf(env[5], 600, "HUBAGENT_CA_BUNDLE=%s", fx.ca_path);
+    hub_env env;
+    handoff_env(&env);
+    return test_hubagent_run((const char *[]){command, a1, a2, a3, a4, NULL}, env.vars);
 }
 
-static run_result hubagent(const char *command, const char *a1, const char *a2, const char *a3,
-                           const char *a4)
-{
-    char *binary = test_build_path("agent/hubagent");
-    char env_text[6][600], arm[300];
-    ingest_env(env_text);
-    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
-    char *env[] = {env_text[0],
-                   env_text[1],
-                   env_text[2],
-                   env_text[3],
-                   env_text[4],
-                   env_text[5],
-                   arm,
-                   "AZURE_TENANT_ID=" T_TENANT,
-                   "AZURE_CLIENT_ID=" T_SP,
-                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
-                   "HUBAGENT_HUB_NAME=Demo",
-                   "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
-                   "HUBAGENT_DATASETS=costs",
-                   "HUBAGENT_WATCH=120",
-                   "HUBAGENT_POLL_INTERVAL=1",
-                   NULL};
-    char *argv[] = {binary, (char *)command, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
-    run_result r = {0};
-    r.code = test_run_command(argv, env, NULL, &r.out, &r.err);
-    free(binary);
-    return r;
-}
-
-static run_result ingest(const char *a1, const char *a2, const char *a3, const char *a4)
+static test_run_result ingest(const char *a1, const char *a2, const char *a3, const char *a4)
 {
     return hubagent("ingest", a1, a2, a3, a4);
 }
@@ -162,19 +89,19 @@ static char *mock_run(const char *name, const char *extra)
     char path[512];
     snprintf(path, sizeof path, EXPORTS "/%s?api-version=2025-03-01", name);
     http_result r;
-    arm_call(&fx, token, "PUT", path, body, &r);
+    arm_call(&hub.mock, token, "PUT", path, body, &r);
     assert_true(r.status == 201 || r.status == 200);
     http_result_dispose(&r);
     free(body);
     snprintf(path, sizeof path, EXPORTS "/%s/run?api-version=2025-03-01", name);
-    arm_call(&fx, token, "POST", path,
+    arm_call(&hub.mock, token, "POST", path,
              "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-01-31T00:00:00Z\"}}",
              &r);
     assert_int_equal(r.status, 200);
     http_result_dispose(&r);
     snprintf(path, sizeof path, EXPORTS "/%s/runHistory?api-version=2025-03-01", name);
     for (int attempt = 0; attempt < 600; attempt++) {
-        arm_call(&fx, token, "GET", path, NULL, &r);
+        arm_call(&hub.mock, token, "GET", path, NULL, &r);
         json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
         const char *status =
             json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
@@ -191,78 +118,6 @@ static char *mock_run(const char *name, const char *extra)
     return NULL;
 }
 
-static char *get_blob(const char *container, const char *name, size_t *len)
-{
-    char *data = NULL;
-    arm_error err;
-    if (arm_blob_get_bytes(blob, container, name, &data, len, &err) != ARM_OK)
-        return NULL;
-    return data;
-}
-
-static bool blob_exists(const char *container, const char *name)
-{
-    arm_blob_properties props;
-    arm_error err;
-    return arm_blob_head(blob, container, name, &props, &err) == ARM_OK;
-}
-
-static void put_blob(const char *container, const char *name, const char *data, size_t len)
-{
-    arm_blob_source source = {.data = data, .data_len = len, .length = len};
-    arm_error err;
-    assert_int_equal(arm_blob_create_container(blob, container, NULL, &err), ARM_OK);
-    assert_int_equal(arm_blob_put(blob, container, name, &source, NULL, NULL, NULL, &err), ARM_OK);
-}
-
-/* Names under a prefix (one level or all), newline-joined into `out`; returns the count. */
-static size_t list_names(const char *container, const char *prefix, char *out, size_t size)
-{
-    arm_blob_list_page page;
-    arm_blob_list_page_init(&page);
-    arm_error err;
-    out[0] = '\0';
-    if (arm_blob_list(blob, container, prefix, NULL, 0, &page, &err) != ARM_OK)
-        return 0;
-    size_t count = page.count;
-    for (size_t i = 0; i < page.count; i++) {
-        strncat(out, page.items[i].name, size - strlen(out) - 2);
-        strcat(out, "\n");
-    }
-    arm_blob_list_page_dispose(&page);
-    return count;
-}
-
-/* Rows of a Parquet blob, read back through focus/ (checks it is a valid file). */
-static int64_t parquet_rows(const char *container, const char *name, const char *expect_column)
-{
-    size_t len = 0;
-    char *data = get_blob(container, name, &len);
-    assert_non_null(data);
-    char path[600];
-    snprintf(path, sizeof path, "%s/check.parquet", work_dir);
-    test_write_file(path, data, len);
-    free(data);
-    focus_reader *reader = NULL;
-    focus_error ferr;
-    focus_error_init(&ferr);
-    if (focus_reader_open(path, NULL, &reader, &ferr) != FOCUS_OK)
-        fail_msg("%s: %s", name, ferr.message);
-    assert_int_equal(focus_reader_format(reader), FOCUS_FORMAT_PARQUET);
-    size_t count;
-    const focus_column *columns = focus_reader_columns(reader, &count);
-    bool found = expect_column == NULL;
-    for (size_t i = 0; i < count && !found; i++)
-        found = strcmp(columns[i].name, expect_column) == 0;
-    assert_true(found);
-    int64_t rows = 0;
-    const focus_value *row;
-    while (focus_reader_next(reader, &row, &ferr) == FOCUS_OK && row != NULL)
-        rows++;
-    focus_reader_free(reader);
-    return rows;
-}
-
 /* Lands a run the way Cost Management does, minus the manifest (returned, to upload with
  * put_manifest once a test has shaped it). Files are FocusCost 1.0r2 of January 2024. */
 static json_t *land_dataset(const char *scope, const char *export_name, const char *run_id,
@@ -270,7 +125,7 @@ static json_t *land_dataset(const char *scope, const char *export_name, const ch
                             const char *dataset, const char *version, const char *variant)
 {
     char dir[600];
-    snprintf(dir, sizeof dir, "%s/land-%s", work_dir, run_id);
+    snprintf(dir, sizeof dir, "%s/land-%s", hub.dir, run_id);
     char *mk[] = {"/bin/mkdir", "-p", dir, NULL};
     assert_int_equal(test_run_command(mk, NULL, NULL, NULL, NULL), 0);
     focus_export_options options = focus_export_options_default();
@@ -298,7 +153,7 @@ static json_t *land_dataset(const char *scope, const char *export_name, const ch
         char *data = test_read_file(result.files[i].path, &len);
         char name[700];
         snprintf(name, sizeof name, "%s/%s", folder, result.files[i].name);
-        put_blob("msexports", name, data, len);
+        hub_blob_put(&hub, "msexports", name, data, len);
         free(data);
         json_array_append_new(blobs,
                               json_pack("{s:s, s:I, s:I}", "blobName", name, "byteCount",
@@ -334,7 +189,7 @@ static void put_manifest(json_t *m)
              json_string_value(json_object_get(m, "folder")));
     json_object_del(m, "folder");
     char *text = json_dumps(m, JSON_INDENT(2));
-    put_blob("msexports", name, text, strlen(text));
+    hub_blob_put(&hub, "msexports", name, text, strlen(text));
     free(text);
     json_decref(m);
 }
@@ -345,21 +200,6 @@ static const char *blob_name(json_t *m, size_t i)
         json_object_get(json_array_get(json_object_get(m, "blobs"), i), "blobName"));
 }
 
-static char *manifest_run(const char *destination)
-{
-    char name[700];
-    snprintf(name, sizeof name, "%s/manifest.json", destination);
-    size_t len;
-    char *text = get_blob("ingestion", name, &len);
-    if (text == NULL)
-        return NULL;
-    json_t *m = json_loadb(text, len, 0, NULL);
-    free(text);
-    char *id = strdup(json_string_value(json_object_get(json_object_get(m, "runInfo"), "runId")));
-    json_decref(m);
-    return id;
-}
-
 /* ---- Tests ------------------------------------------------------------------------------- */
 
 /* The scheduled path: `run --once` creates the hub's exports, fires the daily tick, watches
@@ -368,15 +208,15 @@ static void test_run_once_hands_off_after_the_tick(void **state)
 {
     (void)state;
     state_number = 0;
-    run_result r = hubagent("run", "--once", "--tick", "daily", "--no-online-check");
+    test_run_result r = hubagent("run", "--once", "--tick", "daily", "--no-online-check");
     if (r.code != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 completed"));
     assert_non_null(strstr(r.out, "Hand-off: 1 manifests; 1 handed off"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     char names[8192];
-    size_t count = list_names("ingestion", "Costs/", names, sizeof names);
+    size_t count = hub_blob_list(&hub, "ingestion", "Costs/", names, sizeof names);
     assert_true(count >= 2);
     assert_non_null(strstr(names, "/subscriptions/00000000-0000-0000-0000-00000000000a/"));
     assert_non_null(strstr(names, "/manifest.json"));
@@ -384,7 +224,7 @@ static void test_run_once_hands_off_after_the_tick(void **state)
     r = hubagent("run", "--once", "--no-runs", "--no-online-check", NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 1 already"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 /* Mock runs: CSV.gz converted, then a Parquet run of the same month replaces it completely,
@@ -395,28 +235,28 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     (void)state;
     state_number = 1;
     char *csv_run = mock_run("handoff-csv", "\"compressionMode\":\"gzip\"");
-    run_result r = ingest("--month", "2024-01", NULL, NULL);
+    test_run_result r = ingest("--month", "2024-01", NULL, NULL);
     if (r.code != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off (3 files, 3 converted)"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     char names[8192], expected[700];
-    assert_int_equal(list_names("ingestion", SUB_DEST "/", names, sizeof names), 4);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", SUB_DEST "/", names, sizeof names), 4);
     int64_t rows = 0;
     for (int part = 1; part <= 3; part++) {
         snprintf(expected, sizeof expected, SUB_DEST "/%s__part_0_%04d.parquet", csv_run, part);
         assert_non_null(strstr(names, expected));
-        rows += parquet_rows("ingestion", expected, "BilledCost");
+        rows += hub_parquet_rows(&hub, "ingestion", expected, "BilledCost");
     }
     assert_int_equal(rows, 50);
-    char *id = manifest_run(SUB_DEST);
+    char *id = hub_manifest_run(&hub, SUB_DEST);
     assert_string_equal(id, csv_run);
     free(id);
     /* Retention 0 days: the run's data blobs are gone, its manifest stays. */
     char folder[400];
     snprintf(folder, sizeof folder, "hub/handoff-csv/20240101-20240131/%s/", csv_run);
-    assert_int_equal(list_names("msexports", folder, names, sizeof names), 1);
+    assert_int_equal(hub_blob_list(&hub, "msexports", folder, names, sizeof names), 1);
     assert_non_null(strstr(names, "manifest.json"));
 
     char *parquet_run =
@@ -425,22 +265,22 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     char source[700];
     snprintf(source, sizeof source, "%spart_0_0001.parquet", folder);
     size_t source_len = 0, placed_len = 0;
-    char *source_bytes = get_blob("msexports", source, &source_len);
+    char *source_bytes = hub_blob_get(&hub, "msexports", source, &source_len);
     assert_non_null(source_bytes);
     r = ingest("--month", "2024-01", NULL, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off (3 files, 0 converted), 1 already"));
-    run_result_dispose(&r);
-    assert_int_equal(list_names("ingestion", SUB_DEST "/", names, sizeof names), 4);
+    test_run_result_dispose(&r);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", SUB_DEST "/", names, sizeof names), 4);
     assert_null(strstr(names, csv_run)); /* the older run is gone entirely */
     snprintf(expected, sizeof expected, SUB_DEST "/%s__part_0_0001.parquet", parquet_run);
-    char *placed = get_blob("ingestion", expected, &placed_len);
+    char *placed = hub_blob_get(&hub, "ingestion", expected, &placed_len);
     assert_non_null(placed);
     assert_int_equal(placed_len, source_len);
     assert_memory_equal(placed, source_bytes, source_len); /* copied, not rewritten */
     free(placed);
     free(source_bytes);
-    id = manifest_run(SUB_DEST);
+    id = hub_manifest_run(&hub, SUB_DEST);
     assert_string_equal(id, parquet_run);
     free(id);
     /* Again: nothing to do, nothing changes. */
@@ -448,7 +288,7 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "0 handed off (0 files, 0 converted), 2 already"));
     assert_non_null(strstr(r.out, parquet_run)); /* the summary names the run in place */
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     /* status: per scope × month, the run in place and the one it replaced. */
     r = hubagent("status", "--json", NULL, NULL, NULL);
     assert_int_equal(r.code, 0);
@@ -470,7 +310,7 @@ static void test_mock_runs_handed_off_and_replaced(void **state)
     assert_int_equal(in_place, 1);
     assert_int_equal(replaced, 1);
     json_decref(status);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     free(csv_run);
     free(parquet_run);
 }
@@ -490,14 +330,14 @@ static void test_late_and_duplicated_manifests_are_ignored(void **state)
     json_t *copy = json_deep_copy(newer);
     put_manifest(newer);
     /* Each test has its own state: the scope filter keeps the other tests' runs out. */
-    run_result r = ingest("--scope", SCOPE_B, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_B, NULL, NULL);
     assert_int_equal(r.code, 0);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     json_t *older = land(SCOPE_B, "b", "run-b-1", "2024-02-01T00:00:00Z", false, 40, 0);
     put_manifest(older);
     /* The same run's manifest written again (a new eTag on the same path). */
     put_manifest(copy);
-    put_blob("msexports", "hub/empty/20240101-20240131/y/manifest.json", "", 0);
+    hub_blob_put(&hub, "msexports", "hub/empty/20240101-20240131/y/manifest.json", "", 0);
     r = ingest("--scope", SCOPE_B, NULL, NULL);
     if (r.code != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
@@ -505,15 +345,16 @@ static void test_late_and_duplicated_manifests_are_ignored(void **state)
     assert_non_null(strstr(r.out, "0 handed off"));
     assert_non_null(strstr(r.out, "2 superseded"));
     assert_non_null(strstr(r.out, "1 empty"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     char names[4096];
-    assert_int_equal(list_names("ingestion", DEST_B "/", names, sizeof names), 2);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_B "/", names, sizeof names), 2);
     assert_non_null(strstr(names, "run-b-2__part_0_0001.parquet"));
-    char *id = manifest_run(DEST_B);
+    char *id = hub_manifest_run(&hub, DEST_B);
     assert_string_equal(id, "run-b-2");
     free(id);
     /* The late run was never processed: retention keeps its data. */
-    assert_true(blob_exists("msexports", "hub/b/20240101-20240131/run-b-1/part_0_0001.csv.gz"));
+    assert_true(
+        hub_blob_exists(&hub, "msexports", "hub/b/20240101-20240131/run-b-1/part_0_0001.csv.gz"));
 }
 
 /* A run whose listed blob is missing waits, is reported incomplete after the bound, and is
@@ -526,23 +367,23 @@ static void test_missing_blob_waits_then_reports(void **state)
     char missing[700];
     snprintf(missing, sizeof missing, "%s", blob_name(m, 1));
     size_t len = 0;
-    char *bytes = get_blob("msexports", missing, &len);
+    char *bytes = hub_blob_get(&hub, "msexports", missing, &len);
     arm_error err;
-    assert_int_equal(arm_blob_delete(blob, "msexports", missing, NULL, &err), ARM_OK);
+    assert_int_equal(arm_blob_delete(hub.blob, "msexports", missing, NULL, &err), ARM_OK);
     put_manifest(m);
-    run_result r = ingest("--scope", SCOPE_C, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_C, NULL, NULL);
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 waiting"));
     assert_non_null(strstr(r.err, "is missing"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     r = ingest("--scope", SCOPE_C, "--incomplete-after", "0");
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 incomplete"));
     assert_non_null(strstr(r.out, "incomplete"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     char names[4096];
-    assert_int_equal(list_names("ingestion", DEST_C "/", names, sizeof names), 0);
-    put_blob("msexports", missing, bytes, len);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_C "/", names, sizeof names), 0);
+    hub_blob_put(&hub, "msexports", missing, bytes, len);
     free(bytes);
     /* Only what an event names: another manifest's path leaves this run alone. */
     r = ingest("--prefix", "hub/not-this-one/", NULL, NULL);
@@ -550,12 +391,12 @@ static void test_missing_blob_waits_then_reports(void **state)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "Hand-off: 0 manifests"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     r = ingest("--scope", SCOPE_C, "--month", "2024-01");
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off (3 files, 3 converted)"));
-    run_result_dispose(&r);
-    assert_int_equal(list_names("ingestion", DEST_C "/", names, sizeof names), 4);
+    test_run_result_dispose(&r);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_C "/", names, sizeof names), 4);
 }
 
 #define SCOPE_D "/subscriptions/00000000-0000-0000-0000-0000000000d1"
@@ -568,44 +409,45 @@ static void test_bad_files_are_quarantined(void **state)
     (void)state;
     state_number = 4;
     put_manifest(land(SCOPE_D, "d", "run-d-1", "2024-02-01T00:00:00Z", true, 20, 0));
-    run_result r = ingest("--scope", SCOPE_D, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_D, NULL, NULL);
     assert_int_equal(r.code, 0);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
 
     json_t *m = land(SCOPE_D, "d", "run-d-2", "2024-02-02T00:00:00Z", false, 30, 10);
     char bad[700];
     snprintf(bad, sizeof bad, "%s", blob_name(m, 2));
     size_t len = 0;
-    char *bytes = get_blob("msexports", bad, &len);
+    char *bytes = hub_blob_get(&hub, "msexports", bad, &len);
     memset(bytes + len / 2, 'x', len - len / 2); /* same size, broken gzip */
-    put_blob("msexports", bad, bytes, len);
+    hub_blob_put(&hub, "msexports", bad, bytes, len);
     free(bytes);
     put_manifest(m);
     r = ingest("--scope", SCOPE_D, NULL, NULL);
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 quarantined"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     char quarantined[800], names[4096];
     snprintf(quarantined, sizeof quarantined, "quarantine/%s", bad);
-    assert_true(blob_exists("msexports", quarantined));
-    assert_false(blob_exists("msexports", bad));
+    assert_true(hub_blob_exists(&hub, "msexports", quarantined));
+    assert_false(hub_blob_exists(&hub, "msexports", bad));
     strcat(quarantined, ".reason.json");
-    char *reason = get_blob("msexports", quarantined, &len);
+    char *reason = hub_blob_get(&hub, "msexports", quarantined, &len);
     assert_non_null(reason);
     assert_non_null(strstr(reason, "part_0_0003.csv.gz"));
     free(reason);
     /* The month in place is still the first run, whole. */
-    assert_int_equal(list_names("ingestion", DEST_D "/", names, sizeof names), 2);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_D "/", names, sizeof names), 2);
     assert_null(strstr(names, "run-d-2"));
 
     /* Only processed runs lose their data to retention: the quarantined run's other files
      * stay where they landed. */
-    assert_true(blob_exists("msexports", "hub/d/20240101-20240131/run-d-2/part_0_0001.csv.gz"));
+    assert_true(
+        hub_blob_exists(&hub, "msexports", "hub/d/20240101-20240131/run-d-2/part_0_0001.csv.gz"));
 
     /* A file whose columns are not its dataset's (a price sheet in a FOCUS cost run). */
     m = land(SCOPE_D, "d", "run-d-4", "2024-02-04T00:00:00Z", false, 2, 0);
     static const char other[] = "BillingAccountId,UnitPrice\n1,2.5\n3,4\n";
-    put_blob("msexports", blob_name(m, 0), other, strlen(other));
+    hub_blob_put(&hub, "msexports", blob_name(m, 0), other, strlen(other));
     json_t *listed = json_array_get(json_object_get(m, "blobs"), 0);
     json_object_set_new(listed, "byteCount", json_integer((json_int_t)strlen(other)));
     put_manifest(m);
@@ -613,9 +455,9 @@ static void test_bad_files_are_quarantined(void **state)
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 quarantined"));
     assert_non_null(strstr(r.out, "column BilledCost of FocusCost 1.0r2 is missing"));
-    run_result_dispose(&r);
-    assert_true(
-        blob_exists("msexports", "quarantine/hub/d/20240101-20240131/run-d-4/part_0_0001.csv.gz"));
+    test_run_result_dispose(&r);
+    assert_true(hub_blob_exists(&hub, "msexports",
+                                "quarantine/hub/d/20240101-20240131/run-d-4/part_0_0001.csv.gz"));
 
     /* Rows that disagree with the manifest. */
     m = land(SCOPE_D, "d", "run-d-3", "2024-02-03T00:00:00Z", true, 20, 0);
@@ -626,11 +468,11 @@ static void test_bad_files_are_quarantined(void **state)
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 quarantined"));
     assert_non_null(strstr(r.out, "holds 20 data rows, the manifest says 21"));
-    run_result_dispose(&r);
-    assert_true(
-        blob_exists("msexports", "quarantine/hub/d/20240101-20240131/run-d-3/part_0_0001.parquet"));
-    assert_int_equal(list_names("ingestion", DEST_D "/", names, sizeof names), 2);
-    char *id = manifest_run(DEST_D);
+    test_run_result_dispose(&r);
+    assert_true(hub_blob_exists(&hub, "msexports",
+                                "quarantine/hub/d/20240101-20240131/run-d-3/part_0_0001.parquet"));
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_D "/", names, sizeof names), 2);
+    char *id = hub_manifest_run(&hub, DEST_D);
     assert_string_equal(id, "run-d-1");
     free(id);
 }
@@ -649,12 +491,12 @@ static void test_hub_data_loss_cases(void **state)
     json_object_set_new(m, "dataRowCount", json_null());
     json_object_del(json_array_get(json_object_get(m, "blobs"), 0), "dataRowCount");
     put_manifest(m);
-    run_result r = ingest("--scope", SCOPE_E, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_E, NULL, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     char names[4096];
-    assert_int_equal(list_names("ingestion", DEST_E "/", names, sizeof names), 2);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_E "/", names, sizeof names), 2);
 
     m = land(SCOPE_E, "e", "run-e-2", "2024-02-02T00:00:00Z", false, 0, 0);
     assert_int_equal(json_integer_value(json_object_get(m, "dataRowCount")), 0);
@@ -662,30 +504,31 @@ static void test_hub_data_loss_cases(void **state)
     r = ingest("--scope", SCOPE_E, NULL, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off"));
-    run_result_dispose(&r);
-    assert_int_equal(list_names("ingestion", DEST_E "/", names, sizeof names), 2);
+    test_run_result_dispose(&r);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_E "/", names, sizeof names), 2);
     assert_null(strstr(names, "run-e-1"));
     assert_int_equal(
-        parquet_rows("ingestion", DEST_E "/run-e-2__part_0_0001.parquet", "BilledCost"), 0);
-    char *id = manifest_run(DEST_E);
+        hub_parquet_rows(&hub, "ingestion", DEST_E "/run-e-2__part_0_0001.parquet", "BilledCost"),
+        0);
+    char *id = hub_manifest_run(&hub, DEST_E);
     assert_string_equal(id, "run-e-2");
     free(id);
 
     /* Someone (an older hub, by hand) put the same scope and month under another casing. */
     const char *other = "Costs/2024/01/subscriptions/00000000-0000-0000-0000-0000000000E1/"
                         "manifest.json";
-    put_blob("ingestion", other, "{}", 2);
+    hub_blob_put(&hub, "ingestion", other, "{}", 2);
     put_manifest(land(SCOPE_E, "e", "run-e-3", "2024-02-03T00:00:00Z", true, 10, 0));
     r = ingest("--scope", SCOPE_E, NULL, NULL);
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 conflicts"));
     assert_non_null(strstr(r.out, "already ingested under"));
-    run_result_dispose(&r);
-    id = manifest_run(DEST_E);
+    test_run_result_dispose(&r);
+    id = hub_manifest_run(&hub, DEST_E);
     assert_string_equal(id, "run-e-2");
     free(id);
     arm_error err;
-    assert_int_equal(arm_blob_delete(blob, "ingestion", other, NULL, &err), ARM_OK);
+    assert_int_equal(arm_blob_delete(hub.blob, "ingestion", other, NULL, &err), ARM_OK);
 }
 
 #define SCOPE_F "/subscriptions/00000000-0000-0000-0000-0000000000f1"
@@ -698,31 +541,21 @@ static void test_kill_midway_then_rerun_converges(void **state)
     (void)state;
     state_number = 6;
     put_manifest(land(SCOPE_F, "f", "run-f-1", "2024-02-01T00:00:00Z", true, 20, 0));
-    run_result r = ingest("--scope", SCOPE_F, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_F, NULL, NULL);
     assert_int_equal(r.code, 0);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     put_manifest(land(SCOPE_F, "f", "run-f-2", "2024-02-02T00:00:00Z", false, 6000, 500));
 
-    char *binary = test_build_path("agent/hubagent");
-    char env_text[6][600];
-    ingest_env(env_text);
-    char *env[] = {env_text[0],
-                   env_text[1],
-                   env_text[2],
-                   env_text[3],
-                   env_text[4],
-                   env_text[5],
-                   "AZURE_TENANT_ID=" T_TENANT,
-                   "AZURE_CLIENT_ID=" T_SP,
-                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
-                   NULL};
-    char *argv[] = {binary, "ingest", "--scope", SCOPE_F, NULL};
+    hub_env env;
+    handoff_env(&env);
+    char *argv[32];
+    test_hubagent_argv((const char *[]){"ingest", "--scope", SCOPE_F, NULL}, argv);
     test_process child;
-    assert_int_equal(test_process_start(argv, env, &child), 0);
+    assert_int_equal(test_process_start(argv, env.vars, &child), 0);
     char names[16384];
     bool seen = false;
     for (int i = 0; i < 2000 && !seen; i++) {
-        list_names("ingestion", DEST_F "/run-f-2__", names, sizeof names);
+        hub_blob_list(&hub, "ingestion", DEST_F "/run-f-2__", names, sizeof names);
         seen = names[0] != '\0';
         if (!seen)
             sleep_ms(5);
@@ -730,7 +563,7 @@ static void test_kill_midway_then_rerun_converges(void **state)
     kill(child.pid, SIGKILL);
     int killed = test_process_stop(&child);
     test_process_dispose(&child);
-    free(binary);
+    test_hubagent_argv_free(argv);
     assert_true(seen);
     /* It really died midway, not after finishing. */
     assert_true(WIFSIGNALED(killed) && WTERMSIG(killed) == SIGKILL);
@@ -738,17 +571,17 @@ static void test_kill_midway_then_rerun_converges(void **state)
     if (r.code != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
-    run_result_dispose(&r);
-    assert_int_equal(list_names("ingestion", DEST_F "/", names, sizeof names), 13);
+    test_run_result_dispose(&r);
+    assert_int_equal(hub_blob_list(&hub, "ingestion", DEST_F "/", names, sizeof names), 13);
     assert_null(strstr(names, "run-f-1"));
-    char *id = manifest_run(DEST_F);
+    char *id = hub_manifest_run(&hub, DEST_F);
     assert_string_equal(id, "run-f-2");
     free(id);
     int64_t rows = 0;
     for (int part = 1; part <= 12; part++) {
         char name[300];
         snprintf(name, sizeof name, DEST_F "/run-f-2__part_0_%04d.parquet", part);
-        rows += parquet_rows("ingestion", name, NULL);
+        rows += hub_parquet_rows(&hub, "ingestion", name, NULL);
     }
     assert_int_equal(rows, 6000);
 }
@@ -765,17 +598,18 @@ static void test_retention_days_keep_sources(void **state)
         "\"version\":\"14.0\",\"scopes\":[{\"scope\":\"" T_SUB "\"}],\"retention\":{"
         "\"msexports\":{\"days\":7},\"ingestion\":{\"months\":13}}}";
     char path[600];
-    snprintf(path, sizeof path, "%s/settings-keep.json", work_dir);
+    snprintf(path, sizeof path, "%s/settings-keep.json", hub.dir);
     test_write_file(path, settings, strlen(settings));
     keep_settings = path;
     put_manifest(land(SCOPE_G, "g", "run-g-1", "2024-02-01T00:00:00Z", true, 10, 0));
-    run_result r = ingest("--scope", SCOPE_G, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_G, NULL, NULL);
     keep_settings = NULL;
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off"));
     assert_non_null(strstr(r.out, "0 source blobs deleted by retention"));
-    run_result_dispose(&r);
-    assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+    test_run_result_dispose(&r);
+    assert_true(
+        hub_blob_exists(&hub, "msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
 
     /* A manifest listing another run's file is refused: retention must never reach it. */
     json_t *m = land(SCOPE_G, "g", "run-g-2", "2024-02-02T00:00:00Z", true, 10, 0);
@@ -788,10 +622,11 @@ static void test_retention_days_keep_sources(void **state)
     assert_int_equal(r.code, 3);
     assert_non_null(strstr(r.out, "1 invalid"));
     assert_non_null(strstr(r.out, "is not in the manifest's folder"));
-    run_result_dispose(&r);
-    assert_true(blob_exists("msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
+    test_run_result_dispose(&r);
+    assert_true(
+        hub_blob_exists(&hub, "msexports", "hub/g/20240101-20240131/run-g-1/part_0_0001.parquet"));
     arm_error err; /* the later tests start from new states: leave them no bad manifest */
-    assert_int_equal(arm_blob_delete(blob, "msexports",
+    assert_int_equal(arm_blob_delete(hub.blob, "msexports",
                                      "hub/g/20240101-20240131/run-g-2/manifest.json", NULL, &err),
                      ARM_OK);
 }
@@ -807,44 +642,25 @@ static void test_data_factory_handoff(void **state)
 {
     (void)state;
     state_number = 9;
-    run_result r = ingest("--handoff", "adf", NULL, NULL);
+    test_run_result r = ingest("--handoff", "adf", NULL, NULL);
     assert_int_equal(r.code, 1); /* no factory given, and no hub name to find it by */
     assert_non_null(strstr(r.err, "--data-factory-id"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     r = ingest("--handoff", "dfs", NULL, NULL);
     assert_int_equal(r.code, 2);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     put_manifest(land(SCOPE_H, "h", "run-h-1", "2024-02-01T00:00:00Z", true, 10, 0));
-    char *binary = test_build_path("agent/hubagent");
-    char env_text[6][600], arm[300];
-    ingest_env(env_text);
-    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
-    char *env[] = {env_text[0],
-                   env_text[1],
-                   env_text[2],
-                   env_text[3],
-                   env_text[4],
-                   env_text[5],
-                   arm,
-                   "AZURE_TENANT_ID=" T_TENANT,
-                   "AZURE_CLIENT_ID=" T_SP,
-                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
-                   "HUBAGENT_POLL_INTERVAL=1",
-                   "HUBAGENT_DATA_FACTORY_ID=" FACTORY,
-                   NULL};
-    char *argv[] = {binary, "ingest", "--scope", SCOPE_H, "--handoff", "adf", NULL};
-    char *out = NULL, *err = NULL;
-    int code = test_run_command(argv, env, NULL, &out, &err);
-    free(binary);
-    if (code != 0)
-        fprintf(stderr, "%s\n%s\n", out, err);
-    assert_int_equal(code, 0);
-    assert_non_null(strstr(out, "1 handed off"));
-    assert_non_null(strstr(err, "msexports_ExecuteETL run"));
-    free(out);
-    free(err);
+    hub_env env;
+    handoff_env(&env);
+    hub_env_set(&env, "HUBAGENT_DATA_FACTORY_ID=%s", FACTORY);
+    r = test_hubagent_run((const char *[]){"ingest", "--scope", SCOPE_H, "--handoff", "adf", NULL},
+                          env.vars);
+    assert_true(test_run_expect(&r, 0));
+    assert_non_null(strstr(r.out, "1 handed off"));
+    assert_non_null(strstr(r.err, "msexports_ExecuteETL run"));
+    test_run_result_dispose(&r);
     char url[300];
-    snprintf(url, sizeof url, "%s/admin/pipelineruns", fx.admin);
+    snprintf(url, sizeof url, "%s/admin/pipelineruns", hub.mock.admin);
     http_result h;
     http_call("GET", url, NULL, NULL, NULL, &h);
     assert_int_equal(h.status, 200);
@@ -861,19 +677,19 @@ static void test_data_factory_handoff(void **state)
     http_result_dispose(&h);
     /* The pipeline places the files, not the agent. */
     char names[1024];
-    assert_int_equal(list_names("ingestion",
-                                "Costs/2024/01/subscriptions/"
-                                "00000000-0000-0000-0000-0000000000a8/",
-                                names, sizeof names),
+    assert_int_equal(hub_blob_list(&hub, "ingestion",
+                                   "Costs/2024/01/subscriptions/"
+                                   "00000000-0000-0000-0000-0000000000a8/",
+                                   names, sizeof names),
                      0);
     /* The mock checks names and parameters as the service would. */
-    arm_call(&fx, token, "POST",
+    arm_call(&hub.mock, token, "POST",
              T_SUB "/resourceGroups/rg-hub" FACTORIES
                    "/pipelines/msexports_ExecuteETL/createRun?api-version=2018-06-01",
              "{\"folderPath\":\"hub/x\",\"fileName\":\"manifest.json\"}", &h);
     assert_int_equal(h.status, 400);
     http_result_dispose(&h);
-    arm_call(&fx, token, "POST",
+    arm_call(&hub.mock, token, "POST",
              T_SUB "/resourceGroups/rg-hub" FACTORIES
                    "/pipelines/no_such_pipeline/createRun?api-version=2018-06-01",
              "{}", &h);
@@ -891,20 +707,21 @@ static void test_mca_recommendations_converted_and_renamed(void **state)
     state_number = 10;
     put_manifest(land_dataset(SCOPE_R, "rec-mca", "run-r-1", "2024-02-01T00:00:00Z", false, 12, 0,
                               "ReservationRecommendations", "2023-05-01", "MCA"));
-    run_result r = ingest("--scope", SCOPE_R, NULL, NULL);
+    test_run_result r = ingest("--scope", SCOPE_R, NULL, NULL);
     if (r.code != 0)
         fprintf(stderr, "%s\n%s\n", r.out, r.err);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "1 handed off (1 files, 1 converted)"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     const char *dest =
         "Recommendations/2024/01/subscriptions/00000000-0000-0000-0000-0000000000a9rec-mca";
     char name[300];
     snprintf(name, sizeof name, "%s/run-r-1__part_0_0001.parquet", dest);
-    assert_int_equal(parquet_rows("ingestion", name, "NetSavingsJson"), 12);
-    assert_int_equal(parquet_rows("ingestion", name, "TotalCostWithReservedInstancesJson"), 12);
-    assert_int_equal(parquet_rows("ingestion", name, "SkuProperties"), 12);
-    char *id = manifest_run(dest);
+    assert_int_equal(hub_parquet_rows(&hub, "ingestion", name, "NetSavingsJson"), 12);
+    assert_int_equal(
+        hub_parquet_rows(&hub, "ingestion", name, "TotalCostWithReservedInstancesJson"), 12);
+    assert_int_equal(hub_parquet_rows(&hub, "ingestion", name, "SkuProperties"), 12);
+    char *id = hub_manifest_run(&hub, dest);
     assert_string_equal(id, "run-r-1");
     free(id);
 }
@@ -913,7 +730,7 @@ static void test_mca_recommendations_converted_and_renamed(void **state)
 static void current_month_folder(char *out, size_t size)
 {
     char names[16384];
-    list_names("ingestion", "Costs/", names, sizeof names);
+    hub_blob_list(&hub, "ingestion", "Costs/", names, sizeof names);
     out[0] = '\0';
     for (char *line = strtok(names, "\n"); line; line = strtok(NULL, "\n"))
         if (strstr(line, "/00000000-0000-0000-0000-00000000000a/manifest.json") &&
@@ -932,36 +749,19 @@ static void test_scheduled_agent_hands_off(void **state)
     char folder[512];
     current_month_folder(folder, sizeof folder);
     assert_true(folder[0] != '\0');
-    char *before = manifest_run(folder);
+    char *before = hub_manifest_run(&hub, folder);
     assert_non_null(before);
-    char *binary = test_build_path("agent/hubagent");
-    char env_text[6][600], arm[300];
-    ingest_env(env_text);
-    snprintf(arm, sizeof arm, "HUBAGENT_ARM_ENDPOINT=%s", fx.arm);
-    char *env[] = {env_text[0],
-                   env_text[1],
-                   env_text[2],
-                   env_text[3],
-                   env_text[4],
-                   env_text[5],
-                   arm,
-                   "AZURE_TENANT_ID=" T_TENANT,
-                   "AZURE_CLIENT_ID=" T_SP,
-                   "AZURE_CLIENT_SECRET=" T_SP_SECRET,
-                   "HUBAGENT_HUB_NAME=Demo",
-                   "HUBAGENT_STORAGE_ACCOUNT_ID=" T_STORAGE,
-                   "HUBAGENT_DATASETS=costs",
-                   "HUBAGENT_WATCH=120",
-                   "HUBAGENT_POLL_INTERVAL=1",
-                   "HUBAGENT_LOG_FORMAT=json",
-                   NULL};
-    char *argv[] = {binary, "run", "--no-online-check", NULL};
+    hub_env env;
+    handoff_env(&env);
+    hub_env_set(&env, "HUBAGENT_LOG_FORMAT=json");
+    char *argv[32];
+    test_hubagent_argv((const char *[]){"run", "--no-online-check", NULL}, argv);
     test_process child;
-    assert_int_equal(test_process_start(argv, env, &child), 0);
+    assert_int_equal(test_process_start(argv, env.vars, &child), 0);
     char *after = NULL;
     for (int i = 0; i < 600; i++) {
         free(after);
-        after = manifest_run(folder);
+        after = hub_manifest_run(&hub, folder);
         if (after && strcmp(after, before) != 0)
             break;
         sleep_ms(100);
@@ -970,7 +770,7 @@ static void test_scheduled_agent_hands_off(void **state)
     size_t len = 0;
     char *log = test_read_file(child.stderr_path, &len);
     test_process_dispose(&child);
-    free(binary);
+    test_hubagent_argv_free(argv);
     assert_non_null(after);
     if (strcmp(after, before) == 0)
         fprintf(stderr, "%s\n", log ? log : "");

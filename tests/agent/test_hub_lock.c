@@ -2,7 +2,7 @@
  * storage, a second agent (with its own state file, as on another machine)
  * is refused with a clear message and changes nothing; once the first stops,
  * the second can act. */
-#include "../mock-server/mock_client.h"
+#include "mock_client.h"
 #include "mock_fixture.h"
 #include "test_util.h"
 

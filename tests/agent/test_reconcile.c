@@ -2,7 +2,7 @@
  * hub gets exactly the hub's exports, the steady state costs one list call per
  * scope and no write, drift and deletions are repaired, prune removes only
  * this hub's exports, and a scope without access fails alone. */
-#include "../mock-server/mock_client.h"
+#include "mock_client.h"
 #include "mock_fixture.h"
 #include "test_util.h"
 

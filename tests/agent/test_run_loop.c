@@ -1,7 +1,7 @@
 /* The scheduled agent (`hubagent run` without --once) against the mock: it
  * reconciles and fires the due runs at start, applies a settings change on
  * its own, logs JSON lines, and exits 0 promptly on SIGTERM. */
-#include "../mock-server/mock_client.h"
+#include "mock_client.h"
 #include "mock_fixture.h"
 #include "test_util.h"
 

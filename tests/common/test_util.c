@@ -230,6 +230,26 @@ char *test_process_wait_line(test_process *process, const char *needle, int time
     return NULL;
 }
 
+int test_process_wait(test_process *process, int timeout_ms, int *out_status)
+{
+    if (process->pid <= 0)
+        return 1; /* already reaped */
+    for (int waited = 0;; waited += 10) {
+        int status;
+        if (waitpid(process->pid, &status, WNOHANG) == process->pid) {
+            /* The group may outlive its leader: stop what it left behind. */
+            kill(-process->pid, SIGKILL);
+            process->pid = -1;
+            if (out_status != NULL)
+                *out_status = status;
+            return 1;
+        }
+        if (waited >= timeout_ms)
+            return 0;
+        sleep_ms(10);
+    }
+}
+
 int test_process_stop(test_process *process)
 {
     int status = 0;
@@ -295,6 +315,49 @@ int test_run_command(char *const argv[], char *const extra_env[], const char *st
     free(err_path);
     free(dir);
     return code;
+}
+
+void test_run_result_dispose(test_run_result *result)
+{
+    if (result == NULL)
+        return;
+    free(result->out);
+    free(result->err);
+    result->out = result->err = NULL;
+}
+
+void test_hubagent_argv(const char *const *args, char *out_argv[32])
+{
+    size_t n = 0;
+    out_argv[n++] = test_build_path("agent/hubagent");
+    for (size_t i = 0; args != NULL && args[i] != NULL && n < 31; i++)
+        out_argv[n++] = (char *)args[i];
+    out_argv[n] = NULL;
+}
+
+void test_hubagent_argv_free(char *argv[32])
+{
+    free(argv[0]);
+    argv[0] = NULL;
+}
+
+test_run_result test_hubagent_run(const char *const *args, char *const extra_env[])
+{
+    char *argv[32];
+    test_hubagent_argv(args, argv);
+    test_run_result result = {0};
+    result.code = test_run_command(argv, extra_env, NULL, &result.out, &result.err);
+    test_hubagent_argv_free(argv);
+    return result;
+}
+
+int test_run_expect(const test_run_result *result, int code)
+{
+    if (result->code == code)
+        return 1;
+    fprintf(stderr, "exit %d, want %d\nstdout:\n%s\nstderr:\n%s\n", result->code, code,
+            result->out ? result->out : "", result->err ? result->err : "");
+    return 0;
 }
 
 int test_azurite_start(test_azurite *out)

@@ -40,6 +40,10 @@ int test_process_start(char *const argv[], char *const extra_env[], test_process
  * NULL = any line) and returns it (malloc'd) or NULL. */
 char *test_process_wait_line(test_process *process, const char *needle, int timeout_ms);
 
+/* Waits up to timeout_ms for the process to end by itself. Returns 1 (with its waitpid status
+ * in *out_status, may be NULL) when it has, 0 when it still runs. */
+int test_process_wait(test_process *process, int timeout_ms, int *out_status);
+
 /* Sends SIGTERM, waits up to 5 s, then SIGKILL. Returns the exit status as
  * waitpid reports it. Safe to call twice. */
 int test_process_stop(test_process *process);
@@ -49,6 +53,27 @@ void test_process_dispose(test_process *process);
  * (or -1 if it could not run); outputs are malloc'd and may be NULL. */
 int test_run_command(char *const argv[], char *const extra_env[], const char *stdin_data,
                      char **out_stdout, char **out_stderr);
+
+/* What a finished command said. */
+typedef struct test_run_result {
+    int code; /* exit code, 128 + signal when killed, -1 when it could not run */
+    char *out;
+    char *err;
+} test_run_result;
+void test_run_result_dispose(test_run_result *result);
+
+/* argv of the built hubagent followed by args (NULL-terminated, at most 30): argv[0] is
+ * malloc'd, free it with test_hubagent_argv_free. */
+void test_hubagent_argv(const char *const *args, char *out_argv[32]);
+void test_hubagent_argv_free(char *argv[32]);
+
+/* Runs the built hubagent with args and optional extra environment (NAME=VALUE,
+ * NULL-terminated, may be NULL), stdin empty. */
+test_run_result test_hubagent_run(const char *const *args, char *const extra_env[]);
+
+/* Prints the result (code, stdout, stderr) when its code is not `code`; returns whether it is.
+ * For assert_true(test_run_expect(&r, 0)) that shows why it failed. */
+int test_run_expect(const test_run_result *result, int code);
 
 /* Azurite (blob only), on a free port, in a temporary folder. */
 typedef struct test_azurite {

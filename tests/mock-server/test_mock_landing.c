@@ -6,9 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "mock_client.h"
-
-#include "arm/blob.h"
+#include "hub_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,64 +14,25 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static test_azurite azurite;
-static mock_fixture fx;
-static char *token, *config_dir;
-static arm_http_client *http;
-static arm_blob_client *blob;
+static hub_fixture hub;
+static char *token;
 
 #define EXPORTS T_SUB "/providers/Microsoft.CostManagement/exports"
 
 static int setup(void **state)
 {
     (void)state;
-    if (test_azurite_start(&azurite) != 0)
+    if (hub_fixture_start(NULL, &hub) != 0)
         return -1;
-    char *base = test_data_path("mock-server/config.json");
-    json_t *config = json_load_file(base, 0, NULL);
-    free(base);
-    /* The copy lives elsewhere: point at the certificate by absolute path. */
-    char *cert = test_data_path("mock-server/sp-cert.pem");
-    json_object_set_new(json_array_get(json_object_get(config, "principals"), 0), "certificates",
-                        json_pack("[s]", cert));
-    free(cert);
-    json_t *storage = json_array_get(json_object_get(config, "storage_accounts"), 0);
-    json_object_set_new(storage, "endpoint", json_string(azurite.endpoint));
-    json_object_set_new(storage, "account", json_string(TEST_AZURITE_ACCOUNT));
-    json_object_set_new(storage, "key", json_string(TEST_AZURITE_KEY));
-    json_object_set_new(config, "runs",
-                        json_pack("{s:i, s:i, s:i, s:i}", "queued_ms", 0, "in_progress_ms", 0,
-                                  "rows", 50, "max_rows_per_file", 20));
-    config_dir = test_make_temp_dir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/config.json", config_dir);
-    json_dump_file(config, path, 0);
-    json_decref(config);
-    if (mock_fixture_start(path, &fx) != 0)
-        return -1;
-    token = mock_token(&fx, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
-    arm_http_options options = arm_http_options_default();
-    arm_blob_options blob_options = arm_blob_options_default();
-    blob_options.endpoint = azurite.endpoint;
-    blob_options.account = TEST_AZURITE_ACCOUNT;
-    blob_options.shared_key = TEST_AZURITE_KEY;
-    if (arm_http_client_new(&options, &http, NULL) != ARM_OK ||
-        arm_blob_client_new(http, &blob_options, &blob, NULL) != ARM_OK)
-        return -1;
+    token = mock_token(&hub.mock, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
     return token ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    arm_blob_client_free(blob);
-    arm_http_client_free(http);
     free(token);
-    int status = mock_fixture_stop(&fx);
-    test_azurite_stop(&azurite);
-    test_remove_tree(config_dir);
-    free(config_dir);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return hub_fixture_stop(&hub);
 }
 
 static void sleep_ms(long ms)
@@ -89,7 +48,7 @@ static json_t *wait_for_run(const char *name)
     snprintf(path, sizeof path, EXPORTS "/%s/runHistory?api-version=2025-03-01", name);
     for (int attempt = 0; attempt < 600; attempt++) {
         http_result r;
-        arm_call(&fx, token, "GET", path, NULL, &r);
+        arm_call(&hub.mock, token, "GET", path, NULL, &r);
         assert_int_equal(r.status, 200);
         json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
         const char *status =
@@ -112,14 +71,14 @@ static void create_and_run(const char *name, const char *extra)
     char path[512];
     snprintf(path, sizeof path, EXPORTS "/%s?api-version=2025-03-01", name);
     http_result r;
-    arm_call(&fx, token, "PUT", path, body, &r);
+    arm_call(&hub.mock, token, "PUT", path, body, &r);
     if (r.status != 201)
         fprintf(stderr, "%s\n", r.body);
     assert_int_equal(r.status, 201);
     http_result_dispose(&r);
     free(body);
     snprintf(path, sizeof path, EXPORTS "/%s/run?api-version=2025-03-01", name);
-    arm_call(&fx, token, "POST", path,
+    arm_call(&hub.mock, token, "POST", path,
              "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-01-31T00:00:00Z\"}}",
              &r);
     assert_int_equal(r.status, 200);
@@ -147,7 +106,7 @@ static void test_completed_run_lands_files_and_manifest(void **state)
     arm_blob_list_page page;
     arm_blob_list_page_init(&page);
     arm_error err;
-    arm_status listed = arm_blob_list(blob, "msexports", folder, NULL, 0, &page, &err);
+    arm_status listed = arm_blob_list(hub.blob, "msexports", folder, NULL, 0, &page, &err);
     if (listed != ARM_OK || page.count != 4)
         fprintf(stderr, "list %s: %s %s, %zu blobs\n", folder, arm_status_text(listed), err.message,
                 page.count);
@@ -157,7 +116,7 @@ static void test_completed_run_lands_files_and_manifest(void **state)
 
     char *data = NULL;
     size_t len = 0;
-    assert_int_equal(arm_blob_get_bytes(blob, "msexports", manifest_file, &data, &len, &err),
+    assert_int_equal(arm_blob_get_bytes(hub.blob, "msexports", manifest_file, &data, &len, &err),
                      ARM_OK);
     json_t *manifest = json_loadb(data, len, 0, NULL);
     free(data);
@@ -184,14 +143,14 @@ static void test_completed_run_lands_files_and_manifest(void **state)
         assert_memory_equal(name, folder, strlen(folder));
         rows += json_integer_value(json_object_get(b, "dataRowCount"));
         arm_blob_properties props_out;
-        assert_int_equal(arm_blob_head(blob, "msexports", name, &props_out, &err), ARM_OK);
+        assert_int_equal(arm_blob_head(hub.blob, "msexports", name, &props_out, &err), ARM_OK);
         assert_int_equal((long long)props_out.content_length,
                          json_integer_value(json_object_get(b, "byteCount")));
     }
     assert_int_equal(rows, 50);
     /* The data is gzip, as the export asked. */
     const char *first = json_string_value(json_object_get(json_array_get(blobs, 0), "blobName"));
-    assert_int_equal(arm_blob_get_bytes(blob, "msexports", first, &data, &len, &err), ARM_OK);
+    assert_int_equal(arm_blob_get_bytes(hub.blob, "msexports", first, &data, &len, &err), ARM_OK);
     assert_true(len > 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b);
     free(data);
     json_decref(manifest);
@@ -210,11 +169,11 @@ static void test_parquet_run_lands_parquet(void **state)
     char *data = NULL;
     size_t len = 0;
     arm_error err;
-    assert_int_equal(arm_blob_get_bytes(blob, "msexports", file, &data, &len, &err), ARM_OK);
+    assert_int_equal(arm_blob_get_bytes(hub.blob, "msexports", file, &data, &len, &err), ARM_OK);
     assert_true(len > 8 && memcmp(data, "PAR1", 4) == 0 && memcmp(data + len - 4, "PAR1", 4) == 0);
     free(data);
     const char *manifest_file = json_string_value(json_object_get(props, "manifestFile"));
-    assert_int_equal(arm_blob_get_bytes(blob, "msexports", manifest_file, &data, &len, &err),
+    assert_int_equal(arm_blob_get_bytes(hub.blob, "msexports", manifest_file, &data, &len, &err),
                      ARM_OK);
     json_t *manifest = json_loadb(data, len, 0, NULL);
     free(data);
@@ -243,11 +202,11 @@ static void test_unlandable_run_fails_with_a_reason(void **state)
     char path[512];
     snprintf(path, sizeof path, EXPORTS "/legacy?api-version=2025-03-01");
     http_result r;
-    arm_call(&fx, token, "PUT", path, body, &r);
+    arm_call(&hub.mock, token, "PUT", path, body, &r);
     assert_int_equal(r.status, 201);
     http_result_dispose(&r);
     free(body);
-    arm_call(&fx, token, "POST", EXPORTS "/legacy/run?api-version=2025-03-01", NULL, &r);
+    arm_call(&hub.mock, token, "POST", EXPORTS "/legacy/run?api-version=2025-03-01", NULL, &r);
     assert_int_equal(r.status, 200);
     http_result_dispose(&r);
     json_t *run = wait_for_run("legacy");

@@ -11,26 +11,9 @@
 
 #include <cmocka.h>
 
-typedef struct run_result {
-    int code;
-    char *out;
-    char *err;
-} run_result;
-
-static run_result run_hubagent(const char *a1, const char *a2, const char *a3, const char *a4)
+static test_run_result run_hubagent(const char *a1, const char *a2, const char *a3, const char *a4)
 {
-    char *binary = test_build_path("agent/hubagent");
-    char *argv[] = {binary, (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
-    run_result r = {0};
-    r.code = test_run_command(argv, NULL, NULL, &r.out, &r.err);
-    free(binary);
-    return r;
-}
-
-static void run_result_dispose(run_result *r)
-{
-    free(r->out);
-    free(r->err);
+    return test_hubagent_run((const char *[]){a1, a2, a3, a4, NULL}, NULL);
 }
 
 static char *data(const char *file)
@@ -42,12 +25,12 @@ static void test_valid_table(void **state)
 {
     (void)state;
     char *file = data("settings/valid/normalisation.json");
-    run_result r = run_hubagent("settings", "validate", file, NULL);
+    test_run_result r = run_hubagent("settings", "validate", file, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "ea-department"));
     assert_non_null(strstr(r.out, "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e"));
     assert_non_null(strstr(r.out, "4 scopes"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 }
 
@@ -55,7 +38,7 @@ static void test_valid_json(void **state)
 {
     (void)state;
     char *file = data("settings/valid/every-type.json");
-    run_result r = run_hubagent("settings", "validate", "--json", file);
+    test_run_result r = run_hubagent("settings", "validate", "--json", file);
     assert_int_equal(r.code, 0);
     json_error_t error;
     json_t *root = json_loads(r.out, 0, &error);
@@ -68,7 +51,7 @@ static void test_valid_json(void **state)
     assert_non_null(json_string_value(json_object_get(last, "input")));
     assert_non_null(json_string_value(json_object_get(last, "scope")));
     json_decref(root);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 }
 
@@ -76,7 +59,7 @@ static void test_invalid_lines_and_json(void **state)
 {
     (void)state;
     char *file = data("settings/invalid/many-problems.json");
-    run_result r = run_hubagent("settings", "validate", file, NULL);
+    test_run_result r = run_hubagent("settings", "validate", file, NULL);
     assert_int_equal(r.code, 1);
     /* One FILE:LINE:COL line per problem. */
     size_t prefix = strlen(file);
@@ -90,7 +73,7 @@ static void test_invalid_lines_and_json(void **state)
     }
     assert_int_equal(lines, 4);
     assert_string_equal(r.out, "");
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run_hubagent("settings", "validate", "--json", file);
     assert_int_equal(r.code, 1);
@@ -104,7 +87,7 @@ static void test_invalid_lines_and_json(void **state)
     assert_true(json_integer_value(json_object_get(first, "line")) > 0);
     assert_non_null(strstr(json_string_value(json_object_get(first, "path")), "$.scopes["));
     json_decref(root);
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 }
 
@@ -112,16 +95,16 @@ static void test_syntax_and_missing_file(void **state)
 {
     (void)state;
     char *file = data("settings/invalid/malformed-json.json");
-    run_result r = run_hubagent("settings", "validate", file, NULL);
+    test_run_result r = run_hubagent("settings", "validate", file, NULL);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, ":4:"));
     assert_non_null(strstr(r.err, "not valid JSON"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
     r = run_hubagent("settings", "validate", "/nonexistent/settings.json", NULL);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "cannot open"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 static void test_usage_errors(void **state)
@@ -137,15 +120,15 @@ static void test_usage_errors(void **state)
         {NULL, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        run_result r = run_hubagent(bad[i][0], bad[i][1], bad[i][2], bad[i][3]);
+        test_run_result r = run_hubagent(bad[i][0], bad[i][1], bad[i][2], bad[i][3]);
         assert_int_equal(r.code, 2);
         assert_true(strlen(r.err) > 0);
-        run_result_dispose(&r);
+        test_run_result_dispose(&r);
     }
-    run_result r = run_hubagent("--help", NULL, NULL, NULL);
+    test_run_result r = run_hubagent("--help", NULL, NULL, NULL);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "settings"));
-    run_result_dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 int main(void)

@@ -1,6 +1,8 @@
 /* Helpers for the spend tests (see spend_test_util.h). */
 #include "spend_test_util.h"
 
+#include "focus/focus.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,4 +105,25 @@ int test_attribute(const spend_definitions *definitions, const char *month_text,
     assert_true(spend_summary_reconciles(summary));
     spend_summary_free(summary);
     return priority;
+}
+
+void test_focus_may_2024(const char *scope, uint64_t rows, uint64_t per_file, const char *dir)
+{
+    focus_export_options options = focus_export_options_default();
+    options.scope = scope;
+    options.year = 2024;
+    options.month = 5;
+    options.dataset = "FocusCost";
+    options.version = "1.0r2";
+    options.format = FOCUS_FORMAT_PARQUET;
+    options.compression = FOCUS_COMPRESSION_SNAPPY;
+    options.rows = rows;
+    options.max_rows_per_file = per_file;
+    options.directory = dir;
+    options.keep_files = true;
+    focus_export_result result;
+    focus_error ferror;
+    focus_error_init(&ferror);
+    assert_int_equal(focus_export_month(&options, &result, &ferror), FOCUS_OK);
+    focus_export_result_dispose(&result);
 }

@@ -1,5 +1,6 @@
 /* `hubagent spend-scopes validate|report` run as a user would: exit codes 0/1/2, FILE:LINE:COL
  * lines on stderr, the JSON verdict, and a month's report whose totals reconcile. */
+#include "spend_test_util.h"
 #include "test_util.h"
 
 #include "focus/focus.h"
@@ -16,48 +17,27 @@
 
 #include <cmocka.h>
 
-typedef struct run_result {
-    int code;
-    char *out;
-    char *err;
-} run_result;
-
-static run_result run_env(const char *const *args, char *const *env)
+static test_run_result run_env(const char *const *args, char *const *env)
 {
-    char *binary = test_build_path("agent/hubagent");
-    char *argv[32] = {binary};
-    size_t n = 1;
-    for (; args[n - 1] != NULL && n < 31; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    run_result r = {0};
-    r.code = test_run_command(argv, env, NULL, &r.out, &r.err);
-    free(binary);
-    return r;
+    return test_hubagent_run(args, env);
 }
 
-static run_result run(const char *const *args)
+static test_run_result run(const char *const *args)
 {
     return run_env(args, NULL);
-}
-
-static void dispose(run_result *r)
-{
-    free(r->out);
-    free(r->err);
 }
 
 static void test_validate_valid(void **state)
 {
     (void)state;
     char *file = test_data_path("spend/valid.json");
-    run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
+    test_run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "2 spend scopes"));
     assert_non_null(strstr(r.out, "2024-04..open"));
     /* A defined-but-unused condition is a warning: still valid. */
     assert_non_null(strstr(r.err, "valid.json:48:24: warning: spend scope \"Databases\""));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run((const char *[]){"spend-scopes", "validate", "--json", file, NULL});
     assert_int_equal(r.code, 0);
@@ -72,7 +52,7 @@ static void test_validate_valid(void **state)
     assert_int_equal(json_array_size(json_object_get(first, "segments")), 2);
     assert_int_equal(json_array_size(json_object_get(root, "warnings")), 1);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 }
 
@@ -80,14 +60,14 @@ static void test_validate_invalid(void **state)
 {
     (void)state;
     char *file = test_data_path("spend/invalid.json");
-    run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
+    test_run_result r = run((const char *[]){"spend-scopes", "validate", file, NULL});
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "");
     assert_non_null(strstr(r.err, "invalid.json:9:29: error: spend scope \"Platform\", segment 2 "
                                   "(2024-04..open): condition \"c1\": unknown field \"regoin\""));
     assert_non_null(strstr(r.err, "invalid.json:7:9: error: spend scope \"Platform\": segment 2 "
                                   "(2024-04..open) overlaps segment 1 (2024-01..2024-06)"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run((const char *[]){"spend-scopes", "validate", "--json", file, NULL});
     assert_int_equal(r.code, 1);
@@ -101,13 +81,13 @@ static void test_validate_invalid(void **state)
     assert_int_equal(json_integer_value(json_object_get(e, "line")), 9);
     assert_non_null(json_string_value(json_object_get(e, "path")));
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     free(file);
 
     r = run((const char *[]){"spend-scopes", "validate", "/nonexistent/spend.json", NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "cannot open"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 static void test_usage_errors(void **state)
@@ -134,39 +114,23 @@ static void test_usage_errors(void **state)
                          "--input", "d", "--force", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        run_result r = run(cases[i]);
+        test_run_result r = run(cases[i]);
         if (r.code != 2)
             fail_msg("case %zu: exit %d, stderr %s", i, r.code, r.err ? r.err : "");
         assert_non_null(strstr(r.err, "hubagent: "));
-        dispose(&r);
+        test_run_result_dispose(&r);
     }
-    run_result r = run((const char *[]){"spend-scopes", "--help", NULL});
+    test_run_result r = run((const char *[]){"spend-scopes", "--help", NULL});
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "usage: hubagent spend-scopes validate"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 }
 
 /* May 2024: 3000 rows in two Parquet files (2000 + 1000) in a new folder. */
 static char *export_may(void)
 {
     char *dir = test_make_temp_dir();
-    focus_export_options options = focus_export_options_default();
-    options.scope = "/providers/Microsoft.Billing/billingAccounts/87654321";
-    options.year = 2024;
-    options.month = 5;
-    options.dataset = "FocusCost";
-    options.version = "1.0r2";
-    options.format = FOCUS_FORMAT_PARQUET;
-    options.compression = FOCUS_COMPRESSION_SNAPPY;
-    options.rows = 3000;
-    options.max_rows_per_file = 2000;
-    options.directory = dir;
-    options.keep_files = true;
-    focus_export_result result;
-    focus_error ferror;
-    focus_error_init(&ferror);
-    assert_int_equal(focus_export_month(&options, &result, &ferror), FOCUS_OK);
-    focus_export_result_dispose(&result);
+    test_focus_may_2024("/providers/Microsoft.Billing/billingAccounts/87654321", 3000, 2000, dir);
     return dir;
 }
 
@@ -179,7 +143,7 @@ static void test_report(void **state)
     char *db = NULL;
     assert_true(asprintf(&db, "%s/state.db", out) > 0);
 
-    run_result r =
+    test_run_result r =
         run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", file,
                              "--input", dir, "--output", out, "--state", db, "--json", NULL});
     assert_int_equal(r.code, 0);
@@ -207,7 +171,7 @@ static void test_report(void **state)
     struct stat st;
     assert_int_equal(stat(written, &st), 0);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     r = run((const char *[]){"spend-scopes", "report", "--month=2024-05", "--spend-scopes", file,
                              "--input", dir, NULL});
@@ -216,7 +180,7 @@ static void test_report(void **state)
     assert_non_null(strstr(r.out, "UNSCOPED"));
     assert_non_null(strstr(r.out, "check: spend scopes + unscoped = month total"));
     assert_non_null(strstr(r.out, "): ok\n"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     /* May's data reported as June: attributed, but flagged. */
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-06", "--spend-scopes", file,
@@ -227,19 +191,19 @@ static void test_report(void **state)
     assert_non_null(root);
     assert_int_equal(json_integer_value(json_object_get(root, "rowsOutsideMonth")), 3000);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     char *invalid = test_data_path("spend/invalid.json");
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes",
                              invalid, "--input", dir, NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "unknown field \"regoin\""));
-    dispose(&r);
+    test_run_result_dispose(&r);
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--spend-scopes", file,
                              "--input", "/nonexistent-dir", NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "cannot open the folder"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     free(invalid);
     free(file);
@@ -253,13 +217,13 @@ static void test_report(void **state)
 /* Runs a report that must succeed and returns its JSON. */
 static json_t *report_json(const char *const *args, char *const *env)
 {
-    run_result r = run_env(args, env);
+    test_run_result r = run_env(args, env);
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err ? r.err : "");
     json_error_t error;
     json_t *root = json_loads(r.out, 0, &error);
     assert_non_null(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     return root;
 }
 
@@ -311,13 +275,13 @@ static void test_report_skips_unchanged_months(void **state)
                            "SpendScopes/2024/05/spend-scopes.parquet"));
     json_decref(root);
     args[12] = NULL; /* the table says it too */
-    run_result r = run(args);
+    test_run_result r = run(args);
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "skipped: definitions ("));
     assert_non_null(strstr(r.out, "--force evaluates again"));
     assert_non_null(strstr(r.out, "summary read from "));
     assert_non_null(strstr(r.out, "): ok\n"));
-    dispose(&r);
+    test_run_result_dispose(&r);
     args[12] = "--json";
 
     /* Other definitions for the month: evaluated, then skipped. */
@@ -382,11 +346,11 @@ static void test_report_skips_unchanged_months(void **state)
     assert_string_equal(json_string_value(json_object_get(m, "month")), "2024-05");
     assert_int_equal(json_integer_value(json_object_get(m, "rows")), 5000);
     json_decref(root);
-    dispose(&r);
+    test_run_result_dispose(&r);
     r = run((const char *[]){"status", "--state", db, NULL});
     assert_int_equal(r.code, 0);
     assert_non_null(strstr(r.out, "spend-scope months:\n  2024-05  evaluated "));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     free(second);
     free(late);
@@ -467,23 +431,23 @@ static void test_spend_scopes_sources(void **state)
     json_decref(root);
 
     /* Nowhere says: a usage error naming the places; settings without it, the same. */
-    run_result r =
+    test_run_result r =
         run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--input", dir, NULL});
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "which spend scopes?"));
-    dispose(&r);
+    test_run_result_dispose(&r);
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--input", dir,
                              "--settings", bare, NULL});
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "has no \"spendScopes\""));
-    dispose(&r);
+    test_run_result_dispose(&r);
     /* settings.json names a file that is not there. */
     assert_int_equal(unlink(scopes), 0);
     r = run((const char *[]){"spend-scopes", "report", "--month", "2024-05", "--input", dir,
                              "--settings", settings, NULL});
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "spend/mine.json"));
-    dispose(&r);
+    test_run_result_dispose(&r);
 
     free(env_scopes);
     free(config);

@@ -1,5 +1,6 @@
 /* `hubagent spend-scopes report --upload`: the month's summary lands in the hub's ingestion
  * container (Azurite) byte for byte as written locally, and is refused without storage. */
+#include "spend_test_util.h"
 #include "test_util.h"
 
 #include "arm/blob.h"
@@ -19,30 +20,21 @@
 
 static int run_out(const char *const *args, char **out_out, char **out_err)
 {
-    char *binary = test_build_path("agent/hubagent");
-    char *argv[24] = {binary};
-    size_t n = 1;
-    for (; args[n - 1] != NULL && n < 23; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    int code = test_run_command(argv, NULL, NULL, out_out, out_err);
-    free(binary);
-    return code;
+    test_run_result r = test_hubagent_run(args, NULL);
+    *out_out = r.out;
+    *out_err = r.err;
+    return r.code;
 }
 
 static int run(const char *const *args, char **out_err)
 {
-    char *binary = test_build_path("agent/hubagent");
-    char *argv[24] = {binary};
-    size_t n = 1;
-    for (; args[n - 1] != NULL && n < 23; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    char *out = NULL;
-    int code = test_run_command(argv, NULL, NULL, &out, out_err);
-    free(out);
-    free(binary);
-    return code;
+    test_run_result r = test_hubagent_run(args, NULL);
+    free(r.out);
+    if (out_err != NULL)
+        *out_err = r.err;
+    else
+        free(r.err);
+    return r.code;
 }
 
 /* Azurite is started and stopped by the group, so a failing test never leaves it running. */
@@ -86,22 +78,7 @@ static void test_upload(void **state)
 {
     test_azurite azurite = *(test_azurite *)*state;
     char *dir = test_make_temp_dir(), *out = test_make_temp_dir();
-    focus_export_options options = focus_export_options_default();
-    options.scope = "/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e";
-    options.year = 2024;
-    options.month = 5;
-    options.dataset = "FocusCost";
-    options.version = "1.0r2";
-    options.format = FOCUS_FORMAT_PARQUET;
-    options.compression = FOCUS_COMPRESSION_SNAPPY;
-    options.rows = 1500;
-    options.directory = dir;
-    options.keep_files = true;
-    focus_export_result result;
-    focus_error ferror;
-    focus_error_init(&ferror);
-    assert_int_equal(focus_export_month(&options, &result, &ferror), FOCUS_OK);
-    focus_export_result_dispose(&result);
+    test_focus_may_2024("/subscriptions/aaaa0a0a-bb1b-cc2c-dd3d-eeeeee4e4e4e", 1500, 0, dir);
     char *file = test_data_path("spend/valid.json");
 
     char *err = NULL, *db = NULL;
