@@ -61,8 +61,9 @@ typedef struct drive_work {
     pthread_mutex_t lock; /* state writes, progress, report */
     agent_backfill_progress progress;
     double started;
-    bool stop; /* the state cannot be written: nothing more may be fired */
-    char stop_reason[600];
+    bool stop; /* the state cannot be written, or the credential fails: nothing more is fired */
+    arm_status stop_status;
+    char stop_reason[1100];
     bool done;
     pthread_cond_t wake;
 } drive_work;
@@ -98,6 +99,7 @@ static bool save(drive_work *work, agent_state_backfill_item *row)
     agent_state_status status = agent_state_backfill_update(work->state, row, &error);
     if (status != AGENT_STATE_OK && !work->stop) {
         work->stop = true;
+        work->stop_status = ARM_ERR_IO;
         snprintf(work->stop_reason, sizeof work->stop_reason, "cannot record %s %s %s: %s",
                  row->scope, row->dataset, row->month, error.message);
     }
@@ -170,6 +172,25 @@ static bool depends_on_prices(const scope_work *scope, const live_item *item)
     return false;
 }
 
+/* No token, or the service refused the one we had after a fresh try: the
+ * credential is at fault, not the month. Every call would fail the same way,
+ * so the drive stops at once, once, and leaves the months open. */
+static bool stop_on_credential(drive_work *work, arm_status status, const arm_error *error)
+{
+    if (status != ARM_ERR_AUTH && error->http_status != 401)
+        return false;
+    char line[1024];
+    arm_error_format(error, line, sizeof line);
+    pthread_mutex_lock(&work->lock);
+    if (!work->stop) {
+        work->stop = true;
+        work->stop_status = ARM_ERR_AUTH;
+        snprintf(work->stop_reason, sizeof work->stop_reason, "the credential failed: %s", line);
+    }
+    pthread_mutex_unlock(&work->lock);
+    return true;
+}
+
 static bool throttled(const arm_error *error)
 {
     /* Also when retries ran out: the last try's reply is kept. */
@@ -201,9 +222,10 @@ static void trigger(drive_work *work, arm_exports_client *client, live_item *ite
     }
     char line[1024];
     arm_error_format(&error, line, sizeof line);
-    if (status == ARM_ERR_CANCELLED || throttled(&error)) {
-        /* Not accepted (or not even sent: asked to stop): the month waits its turn
-         * again, nothing is counted. */
+    if (status == ARM_ERR_CANCELLED || throttled(&error) ||
+        stop_on_credential(work, status, &error)) {
+        /* Not accepted (or not even sent: asked to stop, no token): the month waits
+         * its turn again, nothing is counted. */
         replace(&row->state, "pending");
         row->attempts--;
         row->triggered_at = 0;
@@ -313,8 +335,8 @@ static void poll(drive_work *work, arm_exports_client *client, scope_work *scope
         arm_status status =
             arm_exports_run_history(client, scope->scope, row->export_name, &history, &error);
         count_call(work, &error, now_seconds() - started, true, false);
-        if (status == ARM_ERR_CANCELLED)
-            return; /* asked to stop: the runs are followed on the next start */
+        if (status == ARM_ERR_CANCELLED || stop_on_credential(work, status, &error))
+            return; /* the runs are followed on the next start */
         if (status != ARM_OK) {
             if (!throttled(&error)) {
                 char line[1024];
@@ -570,7 +592,7 @@ arm_status agent_backfill_drive(agent_azure *azure, agent_state *state,
         options->progress(&out_report->totals, options->progress_ctx);
     arm_status status = ARM_OK;
     if (work.stop)
-        status = arm_error_set(err, ARM_ERR_IO, "%s", work.stop_reason);
+        status = arm_error_set(err, work.stop_status, "%s", work.stop_reason);
     for (size_t s = 0; s < work.scope_count; s++)
         free(work.scopes[s].items);
     free(work.scopes);

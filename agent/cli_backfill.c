@@ -5,6 +5,7 @@
 #include "agent/cli.h"
 #include "agent/session.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -235,6 +236,8 @@ static char *describe_request(const request *req, const agent_month *months, siz
     return text;
 }
 
+/* Creates or repairs the exports; returns how many scopes failed, or SIZE_MAX when the
+ * credential did (said once). */
 static size_t reconcile_scopes(agent_session *s, const settings *view)
 {
     agent_reconcile_options options = s->options;
@@ -248,6 +251,14 @@ static size_t reconcile_scopes(agent_session *s, const settings *view)
     for (size_t i = 0; results != NULL && i < view->scope_count; i++) {
         created += results[i].created;
         updated += results[i].updated;
+        if (results[i].status == ARM_ERR_AUTH || results[i].error.http_status == 401) {
+            /* The credential, for every scope alike: said once, and nothing is run. */
+            char line[1024];
+            fprintf(stderr, "hubagent: backfill: the credential failed: %s\n",
+                    arm_error_format(&results[i].error, line, sizeof line));
+            failed = SIZE_MAX;
+            break;
+        }
         if (results[i].status != ARM_OK) {
             char line[1024];
             fprintf(stderr, "hubagent: backfill: exports of %s: %s\n", results[i].plan.scope,
@@ -297,9 +308,11 @@ static int drive(agent_session *s, agent_state *state, const request *req)
                 report.held, report.held == 1 ? "" : "s");
     int rc = report.failed_count + report.unfinished_count > 0 ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
     if (status != ARM_OK) {
-        char line[1024];
-        fprintf(stderr, "hubagent: backfill stopped: %s\n",
-                arm_error_format(&error, line, sizeof line));
+        fprintf(stderr, "hubagent: backfill stopped: %s\n", error.message);
+        if (status == ARM_ERR_AUTH)
+            fprintf(stderr, "hubagent: the months are left open: fix the credential (`hubagent "
+                            "auth check` says which one is used and why) and run the same "
+                            "command again\n");
         rc = AGENT_EXIT_FAILED;
     }
     agent_backfill_report_dispose(&report);
@@ -367,10 +380,19 @@ static int backfill(agent_session *s, const agent_cli_args *args, const request 
             printf(", %zu joined an unfinished job, %zu already done%s.\n", queued.joined,
                    queued.already_done, queued.already_done ? " (--rerun runs them again)" : "");
             fflush(stdout);
-            if (!agent_cli_has_switch(args, "no-reconcile") && reconcile_scopes(s, &view) > 0)
-                fprintf(stderr, "hubagent: backfill: going on; months of scopes whose exports "
-                                "are missing will fail\n");
-            rc = drive(s, state, req);
+            size_t failed =
+                agent_cli_has_switch(args, "no-reconcile") ? 0 : reconcile_scopes(s, &view);
+            if (failed == SIZE_MAX) {
+                fprintf(stderr, "hubagent: nothing was run; the months are queued: fix the "
+                                "credential (`hubagent auth check` says which one is used and "
+                                "why) and run the same command again\n");
+                rc = AGENT_EXIT_FAILED;
+            } else {
+                if (failed > 0)
+                    fprintf(stderr, "hubagent: backfill: going on; months of scopes whose "
+                                    "exports are missing will fail\n");
+                rc = drive(s, state, req);
+            }
         }
         agent_state_free(state);
     }

@@ -141,8 +141,10 @@ typedef struct arm_token_provider {
     /* Stores a malloc'd access token (no "Bearer " prefix) in *out_token; the caller wipes
      * and frees it. */
     arm_status (*get_token)(void *ctx, const char *resource, char **out_token, arm_error *err);
-    /* Forgets a cached token after the service said 401, so the next get_token is fresh. */
-    void (*invalidate)(void *ctx, const char *resource);
+    /* Forgets a cached token after the service said 401 to `rejected` (the token that was
+     * sent; NULL: whichever is cached), so the next get_token is fresh. A token fetched
+     * since (another call's 401 came first) is kept. */
+    void (*invalidate)(void *ctx, const char *resource, const char *rejected);
 } arm_token_provider;
 
 #endif

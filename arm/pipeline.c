@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_EXTRA (ARM_SIGNER_MAX_HEADERS + 2)
 
@@ -134,6 +135,17 @@ static void cancel_waiting(item *items, size_t count)
     }
 }
 
+/* The bearer token the try carried (NULL when none): a 401 invalidates that one only. */
+static const char *sent_token(const item *it)
+{
+    static const char bearer[] = "Bearer ";
+    for (size_t i = 0; i < it->extra_count; i++)
+        if (strcasecmp(it->extra[i].name, "Authorization") == 0 &&
+            strncmp(it->extra[i].value, bearer, sizeof bearer - 1) == 0)
+            return it->extra[i].value + sizeof bearer - 1;
+    return NULL;
+}
+
 /* Decides what happens to a finished try; returns true when the item is finished. */
 static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
                    arm_http_exchange *x, double now)
@@ -147,7 +159,7 @@ static bool settle(const arm_pipeline *p, const arm_retry_policy *rp, item *it,
         it->refreshed = true;
         it->unauthorized = x->error;
         if (p->tokens->invalidate != NULL)
-            p->tokens->invalidate(p->tokens->ctx, p->resource);
+            p->tokens->invalidate(p->tokens->ctx, p->resource, sent_token(it));
         it->ready_at = now;
         return false;
     }
@@ -192,8 +204,9 @@ static arm_status run_round(const arm_pipeline *p, const arm_retry_policy *rp, i
     double now = rp->clock.now(rp->clock.ctx);
     for (size_t k = 0; k < n; k++) {
         item *it = &items[ready[k]];
-        wipe_extra(it);
-        if (st != ARM_OK || settle(p, rp, it, &xs[k], now)) {
+        bool finished = st != ARM_OK || settle(p, rp, it, &xs[k], now);
+        wipe_extra(it); /* after settle: a 401 names the token it refused */
+        if (finished) {
             it->done = true;
             arm_http_response_dispose(&it->out->response);
             *it->out = xs[k];
@@ -262,8 +275,15 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
             arm_status ps = prepare(p, it, &it->out->error);
             if (ps != ARM_OK && it->refreshed) {
                 /* No fresh token: the service's own 401 says more than the token
-                 * provider's failure (wrong tenant, a missing role on storage…). */
+                 * provider's failure (wrong tenant, a missing role on storage…); why
+                 * no token could be had (a rotated secret…) leads its message. */
+                arm_error refresh = it->out->error;
                 it->out->error = it->unauthorized;
+                char text[sizeof refresh.message * 2 + 64];
+                snprintf(text, sizeof text, "no fresh token: %s; the service had said: %s",
+                         refresh.message, it->unauthorized.message);
+                snprintf(it->out->error.message, sizeof it->out->error.message, "%.*s",
+                         (int)sizeof it->out->error.message - 1, text);
                 ps = ARM_ERR_HTTP;
             }
             if (ps != ARM_OK) {

@@ -224,8 +224,10 @@ void auth_cache_free(auth_cache *cache);
 auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
                                  const char *scope_or_resource, auth_token *out_token,
                                  auth_error *error);
+/* `rejected`: the token the service refused (NULL: whichever is cached). When the cache
+ * already holds another one (a concurrent call's 401 fetched it), that one is kept. */
 void auth_cache_invalidate(auth_cache *cache, const auth_credential *credential,
-                           const char *scope_or_resource);
+                           const char *scope_or_resource, const char *rejected);
 /* Where to say that a refresh failed while the cached token was still used (NULL = silent). */
 void auth_cache_set_log(auth_cache *cache, auth_log_fn log, void *log_ctx);
 /* How many times the cache asked the credential (for tests and `auth check`). */

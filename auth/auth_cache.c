@@ -249,7 +249,7 @@ auth_status auth_cache_get_token(auth_cache *cache, auth_credential *credential,
 }
 
 void auth_cache_invalidate(auth_cache *cache, const auth_credential *credential,
-                           const char *scope_or_resource)
+                           const char *scope_or_resource, const char *rejected)
 {
     if (!cache || !credential || !scope_or_resource)
         return;
@@ -258,7 +258,9 @@ void auth_cache_invalidate(auth_cache *cache, const auth_credential *credential,
         return;
     pthread_mutex_lock(&cache->lock);
     auth_cache_entry *entry = find_entry(cache, credential->id, resource, false);
-    if (entry && entry->token.access_token) {
+    bool current = entry && entry->token.access_token &&
+                   (rejected == NULL || strcmp(rejected, entry->token.access_token) == 0);
+    if (current) {
         token_hash(entry->token.access_token, entry->rejected);
         entry->has_rejected = true;
         auth_token_dispose(&entry->token);

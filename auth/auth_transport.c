@@ -131,10 +131,10 @@ static arm_status provider_get_token(void *ctx, const char *resource, char **out
     return ARM_OK;
 }
 
-static void provider_invalidate(void *ctx, const char *resource)
+static void provider_invalidate(void *ctx, const char *resource, const char *rejected)
 {
     auth_provider *provider = ctx;
-    auth_cache_invalidate(provider->cache, provider->credential, resource);
+    auth_cache_invalidate(provider->cache, provider->credential, resource, rejected);
 }
 
 arm_token_provider auth_provider_arm(auth_provider *provider)

@@ -127,9 +127,10 @@ static arm_status sp_get_token(void *ctx, const char *resource, char **out, arm_
     return ARM_OK;
 }
 
-static void sp_invalidate(void *ctx, const char *resource)
+static void sp_invalidate(void *ctx, const char *resource, const char *rejected)
 {
     (void)resource;
+    (void)rejected;
     sp_tokens *t = ctx;
     free(t->cached);
     t->cached = NULL;

@@ -19,6 +19,7 @@
 typedef struct tokens {
     int issued;
     int invalidated;
+    char last_rejected[32];
     char last_resource[128];
 } tokens;
 
@@ -33,10 +34,12 @@ static arm_status get_token(void *ctx, const char *resource, char **out, arm_err
     return ARM_OK;
 }
 
-static void invalidate(void *ctx, const char *resource)
+static void invalidate(void *ctx, const char *resource, const char *rejected)
 {
     (void)resource;
-    ((tokens *)ctx)->invalidated++;
+    tokens *t = ctx;
+    t->invalidated++;
+    snprintf(t->last_rejected, sizeof t->last_rejected, "%s", rejected ? rejected : "(null)");
 }
 
 typedef struct fixture {
@@ -284,6 +287,7 @@ static void test_401_refreshes_token_once(void **state)
     assert_int_equal(call(f, "GET", &resp, &err), ARM_OK);
     assert_int_equal(t.issued, 2);
     assert_int_equal(t.invalidated, 1);
+    assert_string_equal(t.last_rejected, "tok-1"); /* the token the 401 refused */
     assert_string_equal(t.last_resource, "https://management.azure.com/");
     /* A second 401 in a row is final. */
     http_fixture_push(f->server, 401, NULL,
@@ -294,6 +298,42 @@ static void test_401_refreshes_token_once(void **state)
     assert_string_equal(err.code, "InvalidAuthenticationToken");
     assert_int_equal(t.invalidated, 2);
     assert_null(strstr(f->log.text, "tok-"));
+    f->pipeline.tokens = NULL;
+    arm_http_response_dispose(&resp);
+}
+
+/* The first token is handed out, every later one is refused (a secret rotated meanwhile). */
+static arm_status first_token_only(void *ctx, const char *resource, char **out, arm_error *err)
+{
+    (void)resource;
+    if (++*(int *)ctx > 1) {
+        *out = NULL;
+        return arm_error_set(err, ARM_ERR_AUTH, "AADSTS7000215: Invalid client secret provided");
+    }
+    *out = strdup("tok-1");
+    return ARM_OK;
+}
+
+static void test_401_then_no_fresh_token_says_both(void **state)
+{
+    fixture *f = *state;
+    int issued = 0;
+    arm_token_provider tp = {&issued, first_token_only, NULL};
+    f->pipeline.tokens = &tp;
+    f->pipeline.resource = "https://management.azure.com/";
+    http_fixture_push(f->server, 401, NULL,
+                      "{\"error\":{\"code\":\"ExpiredAuthenticationToken\",\"message\":"
+                      "\"The access token expiry is earlier than now.\"}}");
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(call(f, "GET", &resp, &err), ARM_ERR_HTTP);
+    /* The service's 401, and why no fresh token could be had, then what the service said. */
+    assert_int_equal(err.http_status, 401);
+    assert_string_equal(err.code, "ExpiredAuthenticationToken");
+    assert_string_equal(err.message,
+                        "no fresh token: AADSTS7000215: Invalid client secret provided; the "
+                        "service had said: The access token expiry is earlier than now.");
     f->pipeline.tokens = NULL;
     arm_http_response_dispose(&resp);
 }
@@ -363,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_unrewindable_body_is_not_resent),
         cmocka_unit_test(test_token_failure_is_reported),
         cmocka_unit_test(test_401_refreshes_token_once),
+        cmocka_unit_test(test_401_then_no_fresh_token_says_both),
         cmocka_unit_test(test_batch_is_paced),
         cmocka_unit_test(test_blob_bearer_auth),
     };

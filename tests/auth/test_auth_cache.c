@@ -194,12 +194,28 @@ static void test_invalidate_after_401_fetches_new_token(void **state)
 {
     cache_fixture *f = *state;
     assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
-    auth_cache_invalidate(f->cache, &f->credential->base, ARM "/.default");
+    auth_cache_invalidate(f->cache, &f->credential->base, ARM "/.default", NULL);
     assert_string_equal(get(f, ARM, AUTH_OK), "token-2");
     assert_int_equal(auth_cache_fetch_count(f->cache), 2);
     /* invalidating something never cached is harmless */
-    auth_cache_invalidate(f->cache, &f->credential->base, "https://vault.azure.net");
+    auth_cache_invalidate(f->cache, &f->credential->base, "https://vault.azure.net", NULL);
     assert_string_equal(get(f, ARM, AUTH_OK), "token-2");
+}
+
+/* Two calls were refused the same token at once: the first 401 fetches a new token, the
+ * second (late) must not throw that new one away. */
+static void test_late_401_keeps_the_newer_token(void **state)
+{
+    cache_fixture *f = *state;
+    assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
+    auth_cache_invalidate(f->cache, &f->credential->base, ARM, "token-1");
+    assert_string_equal(get(f, ARM, AUTH_OK), "token-2");
+    auth_cache_invalidate(f->cache, &f->credential->base, ARM, "token-1");
+    assert_string_equal(get(f, ARM, AUTH_OK), "token-2");
+    assert_int_equal(auth_cache_fetch_count(f->cache), 2);
+    /* A 401 to the current token still forgets it. */
+    auth_cache_invalidate(f->cache, &f->credential->base, ARM, "token-2");
+    assert_string_equal(get(f, ARM, AUTH_OK), "token-3");
 }
 
 static void test_rejected_token_handed_back_is_refused(void **state)
@@ -207,7 +223,7 @@ static void test_rejected_token_handed_back_is_refused(void **state)
     cache_fixture *f = *state;
     f->credential->repeat_last = true;
     assert_string_equal(get(f, ARM, AUTH_OK), "token-1");
-    auth_cache_invalidate(f->cache, &f->credential->base, ARM);
+    auth_cache_invalidate(f->cache, &f->credential->base, ARM, "token-1");
     auth_error error;
     assert_int_equal(auth_cache_get_token(f->cache, &f->credential->base, ARM, &f->token, &error),
                      AUTH_REJECTED);
@@ -297,7 +313,7 @@ static void test_arm_token_provider(void **state)
     assert_int_equal(arm.get_token(arm.ctx, ARM "/", &token, &error), ARM_OK);
     assert_string_equal(token, "token-1");
     free(token);
-    arm.invalidate(arm.ctx, ARM "/"); /* ARM said 401 */
+    arm.invalidate(arm.ctx, ARM "/", NULL); /* ARM said 401 */
     assert_int_equal(arm.get_token(arm.ctx, ARM "/", &token, &error), ARM_OK);
     assert_string_equal(token, "token-2");
     free(token);
@@ -322,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired_token_is_never_returned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalidate_after_401_fetches_new_token, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_late_401_keeps_the_newer_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_token_handed_back_is_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_short_lived_tokens_refresh_at_half_life, setup,

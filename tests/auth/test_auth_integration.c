@@ -260,7 +260,7 @@ static void test_cache_expiry_refresh_and_401(void **state)
     assert_int_equal(arm.get_token(arm.ctx, ARM_RESOURCE "/", &again, &error), ARM_OK);
     assert_string_equal(again, t2);
     assert_int_equal(arm_accepts(again), 401);
-    arm.invalidate(arm.ctx, ARM_RESOURCE "/");
+    arm.invalidate(arm.ctx, ARM_RESOURCE "/", NULL);
     assert_int_equal(arm.get_token(arm.ctx, ARM_RESOURCE "/", &t3, &error), ARM_OK);
     assert_string_not_equal(t3, t2);
     assert_int_equal(arm_accepts(t3), 200);
