@@ -22,6 +22,8 @@ void pq_cursor_reset(column_cursor *c)
     c->dictionary_length = c->entry_count = 0;
     c->page_values_left = 0;
     c->pages_seen = false;
+    free(c->dictionary_values);
+    c->dictionary_values = NULL;
 }
 
 static focus_status bad(parquet_reader *r, column_cursor *c, int64_t offset, focus_error *error,
@@ -150,7 +152,7 @@ static bool ensure_page(column_cursor *c, size_t length)
     return true;
 }
 
-static focus_status load_page(parquet_reader *r, column_cursor *c, focus_error *error)
+focus_status pq_cursor_load_page(parquet_reader *r, column_cursor *c, focus_error *error)
 {
     for (;;) {
         int64_t offset = c->position;
@@ -302,12 +304,61 @@ static void convert(const column_cursor *c, const uint8_t *at, size_t length, fo
     }
 }
 
+void pq_dictionary_value(const column_cursor *c, uint32_t index, focus_value *out)
+{
+    const uint8_t *at = c->dictionary + c->entries[index];
+    size_t length = plain_width(c);
+    if (c->element->type == PQ_BYTE_ARRAY) {
+        uint32_t n;
+        memcpy(&n, at, 4);
+        at += 4;
+        length = n;
+    }
+    convert(c, at, length, out);
+}
+
+bool pq_cursor_indexed(const column_cursor *c)
+{
+    return c->encoding == PQ_PLAIN_DICTIONARY || c->encoding == PQ_RLE_DICTIONARY;
+}
+
+focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_t *out,
+                                    size_t count, uint32_t *levels, uint32_t *scratch,
+                                    focus_error *error)
+{
+    const char *why = NULL;
+    size_t present = count;
+    if (c->optional) {
+        if (!pq_hybrid_decode(&c->levels, levels, count, &why))
+            return bad(r, c, c->position, error, why);
+        present = 0;
+        for (size_t i = 0; i < count; i++)
+            present += levels[i]; /* one bit wide: 0 or 1 */
+    }
+    uint32_t *indices = c->optional ? scratch : out;
+    if (!pq_hybrid_decode(&c->indices, indices, present, &why))
+        return bad(r, c, c->position, error, why);
+    uint32_t largest = 0;
+    for (size_t i = 0; i < present; i++)
+        largest = indices[i] > largest ? indices[i] : largest;
+    if (present > 0 && largest >= c->entry_count)
+        return bad(r, c, c->position, error, "dictionary index out of range");
+    if (c->optional) {
+        /* Spread the present rows' indices over the rows, branch-free. */
+        scratch[present] = 0;
+        for (size_t i = 0, p = 0; i < count; p += levels[i], i++)
+            out[i] = levels[i] ? scratch[p] : FOCUS_NULL_INDEX;
+    }
+    c->page_values_left -= (int32_t)count;
+    return FOCUS_OK;
+}
+
 focus_status pq_cursor_next(parquet_reader *r, column_cursor *c, focus_value *out,
                             focus_error *error)
 {
     memset(out, 0, sizeof(*out));
     if (c->page_values_left == 0) {
-        focus_status status = load_page(r, c, error);
+        focus_status status = pq_cursor_load_page(r, c, error);
         if (status != FOCUS_OK)
             return status;
     }
@@ -333,15 +384,7 @@ focus_status pq_cursor_next(parquet_reader *r, column_cursor *c, focus_value *ou
             return bad(r, c, c->position, error, why);
         if (index >= c->entry_count)
             return bad(r, c, c->position, error, "dictionary index out of range");
-        at = c->dictionary + c->entries[index];
-        length = plain_width(c);
-        if (c->element->type == PQ_BYTE_ARRAY) {
-            uint32_t n;
-            memcpy(&n, at, 4);
-            at += 4;
-            length = n;
-        }
-        convert(c, at, length, out);
+        pq_dictionary_value(c, index, out);
         return FOCUS_OK;
     }
     size_t left = (size_t)(c->values_end - c->values);
