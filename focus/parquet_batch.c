@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Larger dictionaries are served as values: converting them would cost 40 bytes per entry. */
-#define DICTIONARY_VALUES_MAX (1u << 18)
+/* Larger dictionaries are served as values, converted row by row from their indices: whole,
+ * they would cost 40 bytes per entry (a dictionary of 100,000 prices, 4 MB). */
+#define DICTIONARY_VALUES_MAX_BYTES (1u << 20)
 
 void pq_cursor_dispose(column_cursor *c)
 {
@@ -54,7 +55,7 @@ static focus_status prepare(parquet_reader *r, focus_error *error)
 /* The chunk's dictionary as values, converted on first use; stays NULL when too large. */
 static focus_status convert_dictionary(parquet_reader *r, column_cursor *c, focus_error *error)
 {
-    if (c->dictionary_values || c->entry_count > DICTIONARY_VALUES_MAX)
+    if (c->dictionary_values || c->entry_count > DICTIONARY_VALUES_MAX_BYTES / sizeof(focus_value))
         return FOCUS_OK;
     c->dictionary_values = calloc(c->entry_count ? c->entry_count : 1, sizeof(focus_value));
     if (!c->dictionary_values)
@@ -101,6 +102,26 @@ static focus_status values_step(parquet_reader *r, column_cursor *c, focus_value
     return FOCUS_OK;
 }
 
+/* Rows of a dictionary-encoded page as values: indices in bulk, then their entries. */
+static focus_status dictionary_step(parquet_reader *r, column_cursor *c, size_t done, size_t count,
+                                    focus_error *error)
+{
+    uint32_t *indices = c->batch_indices + done;
+    focus_status status =
+        pq_cursor_next_indices(r, c, indices, count, r->batch_levels, r->batch_scratch, error);
+    for (size_t i = 0; status == FOCUS_OK && i < count; i++) {
+        focus_value *v = &c->batch_values[done + i];
+        *v = (focus_value){.is_null = indices[i] == FOCUS_NULL_INDEX};
+        if (v->is_null)
+            continue;
+        if (c->dictionary_values)
+            *v = c->dictionary_values[indices[i]];
+        else
+            pq_dictionary_value(c, indices[i], v);
+    }
+    return status;
+}
+
 static focus_status fill_column(parquet_reader *r, column_cursor *c, size_t rows,
                                 focus_batch_column *out, focus_error *error)
 {
@@ -115,10 +136,10 @@ static focus_status fill_column(parquet_reader *r, column_cursor *c, size_t rows
             return status;
         size_t count =
             rows - done < (size_t)c->page_values_left ? rows - done : (size_t)c->page_values_left;
-        bool bulk = pq_cursor_indexed(c) && (indexed || done == 0);
-        if (bulk && (status = convert_dictionary(r, c, error)) != FOCUS_OK)
+        bool indexed_page = pq_cursor_indexed(c);
+        if (indexed_page && (status = convert_dictionary(r, c, error)) != FOCUS_OK)
             return status;
-        if (bulk && c->dictionary_values) {
+        if (indexed_page && c->dictionary_values && (indexed || done == 0)) {
             status = pq_cursor_next_indices(r, c, c->batch_indices + done, count, r->batch_levels,
                                             r->batch_scratch, error);
             indexed = true;
@@ -126,7 +147,8 @@ static focus_status fill_column(parquet_reader *r, column_cursor *c, size_t rows
             if (indexed)
                 indices_to_values(c, done);
             indexed = false;
-            status = values_step(r, c, c->batch_values + done, count, error);
+            status = indexed_page ? dictionary_step(r, c, done, count, error)
+                                  : values_step(r, c, c->batch_values + done, count, error);
         }
         if (status != FOCUS_OK)
             return status;
