@@ -306,15 +306,16 @@ static void convert(const column_cursor *c, const uint8_t *at, size_t length, fo
 
 void pq_dictionary_value(const column_cursor *c, uint32_t index, focus_value *out)
 {
-    const uint8_t *at = c->dictionary + c->entries[index];
-    size_t length = plain_width(c);
-    if (c->element->type == PQ_BYTE_ARRAY) {
-        uint32_t n;
-        memcpy(&n, at, 4);
-        at += 4;
-        length = n;
+    size_t width = plain_width(c);
+    if (c->element->type != PQ_BYTE_ARRAY) {
+        /* Fixed width: no offset to look up (large price dictionaries are read at random). */
+        convert(c, c->dictionary + (size_t)index * width, width, out);
+        return;
     }
-    convert(c, at, length, out);
+    const uint8_t *at = c->dictionary + c->entries[index];
+    uint32_t n;
+    memcpy(&n, at, 4);
+    convert(c, at + 4, n, out);
 }
 
 bool pq_cursor_indexed(const column_cursor *c)

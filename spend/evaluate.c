@@ -205,38 +205,62 @@ static bool key_ids(spend_evaluator *e, const spend_batch *b, int k, uint32_t *o
     return true;
 }
 
+/* Per row, the cost in column c (0 when null or absent); decimals without a per-row switch. */
+static void costs(const spend_evaluator *e, const spend_batch *b, spend_column c, double *out)
+{
+    const focus_batch_column *column = b->columns[c];
+    if (column != NULL && e->type[c] == FOCUS_TYPE_DECIMAL && column->indices != NULL) {
+        for (size_t r = 0; r < b->rows; r++) {
+            uint32_t index = column->indices[r];
+            out[r] = index == FOCUS_NULL_INDEX ? 0 : column->dictionary[index].number;
+        }
+    } else if (column != NULL && e->type[c] == FOCUS_TYPE_DECIMAL) {
+        for (size_t r = 0; r < b->rows; r++)
+            out[r] = column->values[r].is_null ? 0 : column->values[r].number;
+    } else {
+        for (size_t r = 0; r < b->rows; r++)
+            out[r] = cost_of(e, c, spend_batch_cell(b, c, r));
+    }
+}
+
+static void count_outside_month(spend_evaluator *e, const spend_batch *b)
+{
+    if (b->columns[SPEND_COL_CHARGE_PERIOD_START] == NULL ||
+        e->type[SPEND_COL_CHARGE_PERIOD_START] != FOCUS_TYPE_DATETIME)
+        return;
+    for (size_t r = 0; r < b->rows; r++) {
+        const focus_value *period = spend_batch_cell(b, SPEND_COL_CHARGE_PERIOD_START, r);
+        e->rows_outside_month += !period->is_null && (period->integer < e->month_start ||
+                                                      period->integer >= e->month_end);
+    }
+}
+
 static spend_status add_batch(spend_evaluator *e, const spend_batch *b, spend_error *error)
 {
     int32_t scope[FOCUS_BATCH_ROWS];
     uint32_t keys[4][FOCUS_BATCH_ROWS];
+    double billed[FOCUS_BATCH_ROWS], effective[FOCUS_BATCH_ROWS], list[FOCUS_BATCH_ROWS];
     if (!spend_selector_assign(e->selector, b, scope))
         return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
     for (int k = 0; k < 4; k++)
         if (!key_ids(e, b, k, keys[k]))
             return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
-    bool dated = b->columns[SPEND_COL_CHARGE_PERIOD_START] != NULL &&
-                 e->type[SPEND_COL_CHARGE_PERIOD_START] == FOCUS_TYPE_DATETIME;
+    count_outside_month(e, b);
+    costs(e, b, SPEND_COL_BILLED_COST, billed);
+    costs(e, b, SPEND_COL_EFFECTIVE_COST, effective);
+    costs(e, b, SPEND_COL_LIST_COST, list);
     for (size_t r = 0; r < b->rows; r++) {
-        const focus_value *period = spend_batch_cell(b, SPEND_COL_CHARGE_PERIOD_START, r);
-        if (dated && !period->is_null &&
-            (period->integer < e->month_start || period->integer >= e->month_end))
-            e->rows_outside_month++;
-        double billed =
-            cost_of(e, SPEND_COL_BILLED_COST, spend_batch_cell(b, SPEND_COL_BILLED_COST, r));
-        double effective =
-            cost_of(e, SPEND_COL_EFFECTIVE_COST, spend_batch_cell(b, SPEND_COL_EFFECTIVE_COST, r));
-        double list = cost_of(e, SPEND_COL_LIST_COST, spend_batch_cell(b, SPEND_COL_LIST_COST, r));
-        e->total.billed += billed;
-        e->total.effective += effective;
-        e->total.list += list;
+        e->total.billed += billed[r];
+        e->total.effective += effective[r];
+        e->total.list += list[r];
         e->total.rows++;
         uint32_t key[4] = {keys[0][r], keys[1][r], keys[2][r], keys[3][r]};
         spend_group *g = spend_groups_find(&e->groups, scope[r], key);
         if (g == NULL)
             return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
-        g->billed += billed;
-        g->effective += effective;
-        g->list += list;
+        g->billed += billed[r];
+        g->effective += effective[r];
+        g->list += list[r];
         g->rows++;
     }
     return SPEND_OK;
