@@ -123,10 +123,8 @@ static spend_definitions *definitions_for(const char *account)
     return d;
 }
 
-static spend_summary *by_files(const spend_definitions *d, const char *path)
+static spend_summary *by_files(const spend_definitions *d, spend_month month, const char *path)
 {
-    spend_month month;
-    assert_true(spend_month_parse("2024-03", &month));
     spend_summary *s = NULL;
     spend_error error;
     spend_error_init(&error);
@@ -137,10 +135,8 @@ static spend_summary *by_files(const spend_definitions *d, const char *path)
     return s;
 }
 
-static spend_summary *by_rows(const spend_definitions *d, const char *path)
+static spend_summary *by_rows(const spend_definitions *d, spend_month month, const char *path)
 {
-    spend_month month;
-    assert_true(spend_month_parse("2024-03", &month));
     spend_evaluator *e = NULL;
     spend_error error;
     spend_error_init(&error);
@@ -189,7 +185,10 @@ static void test_batches_values_and_rows_agree(void **state)
     write_month(plain, false);
     char *account = first_account(indexed);
     spend_definitions *d = definitions_for(account);
-    spend_summary *a = by_files(d, indexed), *b = by_files(d, plain), *c = by_rows(d, indexed);
+    spend_month march;
+    assert_true(spend_month_parse("2024-03", &march));
+    spend_summary *a = by_files(d, march, indexed), *b = by_files(d, march, plain),
+                  *c = by_rows(d, march, indexed);
     assert_int_equal(a->month_total.row_count, ROWS);
     assert_true(spend_summary_reconciles(a));
     /* Every spend scope and the unscoped rest take rows, so every path is exercised. */
