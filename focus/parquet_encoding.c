@@ -157,13 +157,20 @@ static void unpack(pq_hybrid_decoder *d, uint32_t *out, size_t count)
     /* One little-endian load per value: width <= 32 plus a shift <= 7 fits in 8 bytes; only
      * the last bytes of a run need the shorter, bounded load. */
     uint64_t mask = d->width >= 32 ? UINT64_C(0xffffffff) : (UINT64_C(1) << d->width) - 1;
-    uint64_t total = d->bits_available / 8, bit = d->bit_position;
-    for (size_t i = 0; i < count; i++, bit += (uint64_t)d->width) {
+    uint64_t total = d->bits_available / 8, bit = d->bit_position, width = (uint64_t)d->width;
+    size_t i = 0;
+    /* Values whose 8-byte load stays within the run need no check. */
+    uint64_t safe = total >= 8 ? ((total - 8) * 8 - bit) / (width ? width : 1) + 1 : 0;
+    if (total < 8 || bit > (total - 8) * 8)
+        safe = 0;
+    for (size_t fast = count < safe ? count : (size_t)safe; i < fast; i++, bit += width) {
+        uint64_t word;
+        memcpy(&word, d->bits + bit / 8, 8);
+        out[i] = (uint32_t)((word >> (bit % 8)) & mask);
+    }
+    for (; i < count; i++, bit += width) {
         uint64_t byte = bit / 8, word = 0;
-        if (total - byte >= 8)
-            memcpy(&word, d->bits + byte, 8);
-        else
-            memcpy(&word, d->bits + byte, (size_t)(total - byte));
+        memcpy(&word, d->bits + byte, (size_t)(total - byte < 8 ? total - byte : 8));
         out[i] = (uint32_t)((word >> (bit % 8)) & mask);
     }
     d->bit_position = bit;
@@ -189,6 +196,14 @@ bool pq_hybrid_decode(pq_hybrid_decoder *d, uint32_t *out, size_t count, const c
         out += n;
         count -= n;
     }
+    return true;
+}
+
+bool pq_hybrid_skip_run(pq_hybrid_decoder *d, size_t count, uint32_t value)
+{
+    if (d->packed || d->run_left < count || d->rle_value != value)
+        return false;
+    d->run_left -= (uint32_t)count;
     return true;
 }
 

@@ -329,14 +329,15 @@ focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_
 {
     const char *why = NULL;
     size_t present = count;
-    if (c->optional) {
+    bool spread = c->optional && !pq_hybrid_skip_run(&c->levels, count, 1);
+    if (spread) {
         if (!pq_hybrid_decode(&c->levels, levels, count, &why))
             return bad(r, c, c->position, error, why);
         present = 0;
         for (size_t i = 0; i < count; i++)
             present += levels[i]; /* one bit wide: 0 or 1 */
     }
-    uint32_t *indices = c->optional ? scratch : out;
+    uint32_t *indices = spread ? scratch : out;
     if (!pq_hybrid_decode(&c->indices, indices, present, &why))
         return bad(r, c, c->position, error, why);
     uint32_t largest = 0;
@@ -344,7 +345,7 @@ focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_
         largest = indices[i] > largest ? indices[i] : largest;
     if (present > 0 && largest >= c->entry_count)
         return bad(r, c, c->position, error, "dictionary index out of range");
-    if (c->optional) {
+    if (spread) {
         /* Spread the present rows' indices over the rows, branch-free. */
         scratch[present] = 0;
         for (size_t i = 0, p = 0; i < count; p += levels[i], i++)
