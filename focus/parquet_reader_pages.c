@@ -179,10 +179,14 @@ focus_status pq_cursor_load_page(parquet_reader *r, column_cursor *c, focus_erro
         if (h.compressed_size < 0 || h.uncompressed_size < 0 ||
             (uint32_t)h.uncompressed_size > PAGE_MAX_BYTES || h.compressed_size > c->end - body)
             return bad(r, c, offset, error, "page sizes do not fit the chunk");
-        if ((status = pq_read_at(r, body, (size_t)h.compressed_size, error)) != FOCUS_OK)
-            return status;
+        /* A page that fits the header's window is read once. */
+        const uint8_t *raw = r->read_buffer + header_length;
+        if ((uint64_t)header_length + (uint64_t)h.compressed_size > window) {
+            if ((status = pq_read_at(r, body, (size_t)h.compressed_size, error)) != FOCUS_OK)
+                return status;
+            raw = r->read_buffer;
+        }
         c->position = body + h.compressed_size;
-        const uint8_t *raw = r->read_buffer;
         if (h.type == PQ_DICTIONARY_PAGE) {
             if ((status = load_dictionary(r, c, offset, &h, raw, error)) != FOCUS_OK)
                 return status;
