@@ -249,11 +249,11 @@ static spend_status add_batch(spend_evaluator *e, const spend_batch *b, spend_er
     costs(e, b, SPEND_COL_BILLED_COST, billed);
     costs(e, b, SPEND_COL_EFFECTIVE_COST, effective);
     costs(e, b, SPEND_COL_LIST_COST, list);
+    long_totals total = e->total; /* in registers, not stored back every row */
     for (size_t r = 0; r < b->rows; r++) {
-        e->total.billed += billed[r];
-        e->total.effective += effective[r];
-        e->total.list += list[r];
-        e->total.rows++;
+        total.billed += billed[r];
+        total.effective += effective[r];
+        total.list += list[r];
         uint32_t key[4] = {keys[0][r], keys[1][r], keys[2][r], keys[3][r]};
         spend_group *g = spend_groups_find(&e->groups, scope[r], key);
         if (g == NULL)
@@ -263,6 +263,8 @@ static spend_status add_batch(spend_evaluator *e, const spend_batch *b, spend_er
         g->list += list[r];
         g->rows++;
     }
+    total.rows += b->rows;
+    e->total = total;
     return SPEND_OK;
 }
 
