@@ -46,6 +46,7 @@ struct spend_evaluator {
     const spend_segment **active; /* per scope: the segment in force this month, or NULL */
     long column[SPEND_COL_COUNT]; /* index in the bound row, -1 when absent */
     focus_type type[SPEND_COL_COUNT];
+    bool needed[SPEND_COL_COUNT]; /* read by this month's conditions, keys, costs or dates */
     bool bound;
     spend_selector *selector;
     spend_groups groups;
@@ -102,6 +103,19 @@ spend_status spend_evaluator_new(const spend_definitions *definitions, spend_mon
             if (month >= scope->segments[j].from && month <= scope->segments[j].to)
                 e->active[i] = &scope->segments[j];
     }
+    static const spend_column always[] = {SPEND_COL_SUB_ACCOUNT_ID,  SPEND_COL_SERVICE_CATEGORY,
+                                          SPEND_COL_CHARGE_CATEGORY, SPEND_COL_BILLING_CURRENCY,
+                                          SPEND_COL_BILLED_COST,     SPEND_COL_EFFECTIVE_COST,
+                                          SPEND_COL_LIST_COST,       SPEND_COL_CHARGE_PERIOD_START};
+    for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+        e->needed[always[i]] = true;
+    for (size_t i = 0; i < definitions->scope_count; i++)
+        for (size_t j = 0; e->active[i] != NULL && j < e->active[i]->condition_count; j++) {
+            spend_column columns[4];
+            size_t n = spend_field_columns(e->active[i]->conditions[j].field, columns);
+            for (size_t k = 0; k < n; k++)
+                e->needed[columns[k]] = true;
+        }
     if (spend_selector_new(e->active, definitions->scope_count, &e->selector) != SPEND_OK) {
         spend_evaluator_free(e);
         return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
@@ -304,11 +318,12 @@ spend_status spend_evaluator_add_file(spend_evaluator *e, const char *path, spen
     spend_status status = spend_evaluator_bind(e, columns, count, error);
     if (status != SPEND_OK && error != NULL)
         snprintf(error->file, sizeof error->file, "%s", path);
-    /* Decode only the columns attribution reads: a FOCUS file has ~100, this needs ~16. */
+    /* Decode only the columns attribution reads: a FOCUS file has ~100, this needs at most
+     * 17, and only those this month's conditions test besides keys, costs and dates. */
     const char *wanted[SPEND_COL_COUNT];
     size_t wanted_count = 0;
     for (size_t c = 0; status == SPEND_OK && c < SPEND_COL_COUNT; c++)
-        if (e->column[c] >= 0)
+        if (e->column[c] >= 0 && e->needed[c])
             wanted[wanted_count++] = columns[e->column[c]].name;
     if (status == SPEND_OK &&
         focus_reader_select_columns(reader, wanted, wanted_count, &ferror) != FOCUS_OK)
