@@ -147,8 +147,13 @@ static focus_status fill_column(parquet_reader *r, column_cursor *c, size_t rows
             if (indexed)
                 indices_to_values(c, done);
             indexed = false;
-            status = indexed_page ? dictionary_step(r, c, done, count, error)
-                                  : values_step(r, c, c->batch_values + done, count, error);
+            if (indexed_page)
+                status = dictionary_step(r, c, done, count, error);
+            else if (pq_cursor_fixed_plain(c))
+                status = pq_cursor_next_plain(r, c, c->batch_values + done, count, r->batch_levels,
+                                              error);
+            else
+                status = values_step(r, c, c->batch_values + done, count, error);
         }
         if (status != FOCUS_OK)
             return status;

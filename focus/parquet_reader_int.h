@@ -72,6 +72,11 @@ bool pq_cursor_indexed(const column_cursor *c);
 focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_t *out,
                                     size_t count, uint32_t *levels, uint32_t *scratch,
                                     focus_error *error);
+/* Is the current page PLAIN values of a fixed width (not strings, not booleans)? */
+bool pq_cursor_fixed_plain(const column_cursor *c);
+/* Decodes `count` (at most the page's values left) rows of such a page; levels holds count. */
+focus_status pq_cursor_next_plain(parquet_reader *r, column_cursor *c, focus_value *out,
+                                  size_t count, uint32_t *levels, focus_error *error);
 /* The dictionary entry `index` (checked by the caller) as a value. */
 void pq_dictionary_value(const column_cursor *c, uint32_t index, focus_value *out);
 /* Moves to the next row group with rows; false at the end of the file. */

@@ -327,20 +327,35 @@ bool pq_cursor_indexed(const column_cursor *c)
     return c->encoding == PQ_PLAIN_DICTIONARY || c->encoding == PQ_RLE_DICTIONARY;
 }
 
+/* The definition levels of the next `count` rows: *out_spread false when all are present
+ * (required column, or a run of present rows), else levels[] and *out_present. */
+static focus_status levels_step(parquet_reader *r, column_cursor *c, size_t count, uint32_t *levels,
+                                size_t *out_present, bool *out_spread, focus_error *error)
+{
+    const char *why = NULL;
+    *out_present = count;
+    *out_spread = c->optional && !pq_hybrid_skip_run(&c->levels, count, 1);
+    if (!*out_spread)
+        return FOCUS_OK;
+    if (!pq_hybrid_decode(&c->levels, levels, count, &why))
+        return bad(r, c, c->position, error, why);
+    size_t present = 0;
+    for (size_t i = 0; i < count; i++)
+        present += levels[i]; /* one bit wide: 0 or 1 */
+    *out_present = present;
+    return FOCUS_OK;
+}
+
 focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_t *out,
                                     size_t count, uint32_t *levels, uint32_t *scratch,
                                     focus_error *error)
 {
     const char *why = NULL;
-    size_t present = count;
-    bool spread = c->optional && !pq_hybrid_skip_run(&c->levels, count, 1);
-    if (spread) {
-        if (!pq_hybrid_decode(&c->levels, levels, count, &why))
-            return bad(r, c, c->position, error, why);
-        present = 0;
-        for (size_t i = 0; i < count; i++)
-            present += levels[i]; /* one bit wide: 0 or 1 */
-    }
+    size_t present;
+    bool spread;
+    focus_status status = levels_step(r, c, count, levels, &present, &spread, error);
+    if (status != FOCUS_OK)
+        return status;
     uint32_t *indices = spread ? scratch : out;
     if (!pq_hybrid_decode(&c->indices, indices, present, &why))
         return bad(r, c, c->position, error, why);
@@ -355,6 +370,36 @@ focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_
         for (size_t i = 0, p = 0; i < count; p += levels[i], i++)
             out[i] = levels[i] ? scratch[p] : FOCUS_NULL_INDEX;
     }
+    c->page_values_left -= (int32_t)count;
+    return FOCUS_OK;
+}
+
+bool pq_cursor_fixed_plain(const column_cursor *c)
+{
+    return c->encoding == PQ_PLAIN && c->element->type != PQ_BYTE_ARRAY &&
+           c->element->type != PQ_BOOLEAN;
+}
+
+focus_status pq_cursor_next_plain(parquet_reader *r, column_cursor *c, focus_value *out,
+                                  size_t count, uint32_t *levels, focus_error *error)
+{
+    size_t present;
+    bool spread;
+    focus_status status = levels_step(r, c, count, levels, &present, &spread, error);
+    if (status != FOCUS_OK)
+        return status;
+    size_t width = plain_width(c);
+    if (present > (size_t)(c->values_end - c->values) / width)
+        return bad(r, c, c->position, error, "values run past the page");
+    const uint8_t *at = c->values;
+    for (size_t i = 0; i < count; i++) {
+        out[i] = (focus_value){.is_null = spread && !levels[i]};
+        if (out[i].is_null)
+            continue;
+        convert(c, at, width, &out[i]);
+        at += width;
+    }
+    c->values = at;
     c->page_values_left -= (int32_t)count;
     return FOCUS_OK;
 }
