@@ -224,7 +224,8 @@ static void csv_free(focus_reader *base)
     free(r);
 }
 
-static const focus_reader_ops csv_reader_ops = {csv_columns, csv_next, csv_declared_rows, csv_free};
+static const focus_reader_ops csv_reader_ops = {
+    .columns = csv_columns, .next = csv_next, .declared_rows = csv_declared_rows, .free = csv_free};
 
 /* Turns the header record into typed columns; every schema column must be present. */
 static focus_status read_header(csv_reader *r, const focus_schema *schema, focus_error *error)

@@ -209,6 +209,26 @@ focus_status focus_reader_next(focus_reader *reader, const focus_value **out_row
  * and their pages are never read. Unknown names are ignored. CSV: no effect. */
 focus_status focus_reader_select_columns(focus_reader *reader, const char *const *names,
                                          size_t count, focus_error *error);
+/* Rows a column at a time, for callers that work per distinct value. A column comes either
+ * as `values` (one per row) or, from dictionary-encoded Parquet pages, as `indices` into
+ * `dictionary` (FOCUS_NULL_INDEX for a null row). A dictionary lasts for a column chunk;
+ * `dictionary_id` is never reused in the process, so work done per dictionary entry can be
+ * kept until the id changes. */
+#define FOCUS_NULL_INDEX UINT32_MAX
+#define FOCUS_BATCH_ROWS 1024
+typedef struct focus_batch_column {
+    const focus_value *values; /* per row, when indices is NULL */
+    const uint32_t *indices;   /* per row, into dictionary */
+    const focus_value *dictionary;
+    size_t dictionary_count;
+    uint64_t dictionary_id;
+} focus_batch_column;
+/* The next rows, up to FOCUS_BATCH_ROWS (*out_rows = 0 at the end), as one column per
+ * focus_reader_columns entry, valid until the next call. Columns left out by
+ * focus_reader_select_columns read as null. CSV gives one row per batch. Batches and
+ * focus_reader_next may be mixed. */
+focus_status focus_reader_next_batch(focus_reader *reader, const focus_batch_column **out_columns,
+                                     size_t *out_rows, focus_error *error);
 /* Parquet: rows the footer declares; CSV: -1 (unknown until read). */
 int64_t focus_reader_declared_rows(const focus_reader *reader);
 void focus_reader_free(focus_reader *reader);

@@ -62,6 +62,9 @@ struct focus_writer {
 typedef struct focus_reader_ops {
     const focus_column *(*columns)(const focus_reader *reader, size_t *out_count);
     focus_status (*next)(focus_reader *reader, const focus_value **out_row, focus_error *error);
+    /* NULL: focus_reader_next_batch hands out one row at a time. */
+    focus_status (*next_batch)(focus_reader *reader, const focus_batch_column **out_columns,
+                               size_t *out_rows, focus_error *error);
     int64_t (*declared_rows)(const focus_reader *reader);
     void (*free)(focus_reader *reader);
 } focus_reader_ops;
@@ -69,7 +72,11 @@ typedef struct focus_reader_ops {
 struct focus_reader {
     const focus_reader_ops *ops;
     focus_format format;
+    focus_batch_column *row_batch; /* one-row batches of readers without next_batch */
 };
+
+/* A process-wide fresh id for a dictionary (focus_batch_column.dictionary_id). */
+uint64_t focus_dictionary_id_new(void);
 
 focus_status focus_csv_writer_open(const char *path, const focus_schema *schema,
                                    const focus_writer_options *options, focus_writer **out_writer,

@@ -106,68 +106,110 @@ static bool get_varint(pq_hybrid_decoder *d, uint32_t *out)
     return false;
 }
 
-bool pq_hybrid_next(pq_hybrid_decoder *d, uint32_t *out_value, const char **out_reason)
+/* Reads the next run's header: an RLE value, or where a bit-packed run's bytes are. */
+static bool start_run(pq_hybrid_decoder *d, const char **out_reason)
 {
-    if (d->run_left == 0) {
-        uint32_t header;
-        if (!get_varint(d, &header)) {
-            *out_reason = "RLE/bit-packed data ends early";
-            return false;
-        }
-        if (header >> 1 == 0) {
-            *out_reason = "empty RLE/bit-packed run";
-            return false;
-        }
-        if (header & 1) {
-            uint64_t groups = header >> 1;
-            uint64_t bytes = groups * (uint64_t)d->width;
-            uint64_t left = (uint64_t)(d->end - d->p);
-            /* Writers may end the last run short of its padding: decode what is there. */
-            uint64_t available = bytes < left ? bytes : left;
-            d->packed = true;
-            d->bits = d->p;
-            d->bit_position = 0;
-            d->bits_available = available * 8;
-            d->run_left = (uint32_t)(groups * 8 > UINT32_MAX ? UINT32_MAX : groups * 8);
-            d->p += available;
-        } else {
-            size_t value_bytes = (size_t)(d->width + 7) / 8;
-            if ((size_t)(d->end - d->p) < value_bytes) {
-                *out_reason = "RLE run value runs past the data";
-                return false;
-            }
-            uint32_t v = 0;
-            for (size_t b = 0; b < value_bytes; b++)
-                v |= (uint32_t)d->p[b] << (8 * b);
-            d->p += value_bytes;
-            if (d->width < 32 && (v >> d->width) != 0) {
-                *out_reason = "RLE run value wider than its bit width";
-                return false;
-            }
-            d->packed = false;
-            d->rle_value = v;
-            d->run_left = header >> 1;
-        }
-    }
-    d->run_left--;
-    if (!d->packed) {
-        *out_value = d->rle_value;
-        return true;
-    }
-    if (d->bit_position + (uint64_t)d->width > d->bits_available) {
-        *out_reason = "bit-packed run truncated";
+    uint32_t header;
+    if (!get_varint(d, &header)) {
+        *out_reason = "RLE/bit-packed data ends early";
         return false;
     }
-    /* One little-endian load instead of a loop per bit: width <= 32 plus a shift <= 7 fits in
-     * 8 bytes; the load stops at the end of the run's bytes. */
-    uint64_t byte = d->bit_position / 8, total = d->bits_available / 8;
-    size_t n = total - byte < 8 ? (size_t)(total - byte) : 8;
-    uint64_t word = 0;
-    memcpy(&word, d->bits + byte, n);
-    uint64_t mask = d->width >= 32 ? UINT64_C(0xffffffff) : (UINT64_C(1) << d->width) - 1;
-    *out_value = (uint32_t)((word >> (d->bit_position % 8)) & mask);
-    d->bit_position += (uint64_t)d->width;
+    if (header >> 1 == 0) {
+        *out_reason = "empty RLE/bit-packed run";
+        return false;
+    }
+    if (header & 1) {
+        uint64_t groups = header >> 1;
+        uint64_t bytes = groups * (uint64_t)d->width;
+        uint64_t left = (uint64_t)(d->end - d->p);
+        /* Writers may end the last run short of its padding: decode what is there. */
+        uint64_t available = bytes < left ? bytes : left;
+        d->packed = true;
+        d->bits = d->p;
+        d->bit_position = 0;
+        d->bits_available = available * 8;
+        d->run_left = (uint32_t)(groups * 8 > UINT32_MAX ? UINT32_MAX : groups * 8);
+        d->p += available;
+        return true;
+    }
+    size_t value_bytes = (size_t)(d->width + 7) / 8;
+    if ((size_t)(d->end - d->p) < value_bytes) {
+        *out_reason = "RLE run value runs past the data";
+        return false;
+    }
+    uint32_t v = 0;
+    for (size_t b = 0; b < value_bytes; b++)
+        v |= (uint32_t)d->p[b] << (8 * b);
+    d->p += value_bytes;
+    if (d->width < 32 && (v >> d->width) != 0) {
+        *out_reason = "RLE run value wider than its bit width";
+        return false;
+    }
+    d->packed = false;
+    d->rle_value = v;
+    d->run_left = header >> 1;
     return true;
+}
+
+/* `count` values of the current bit-packed run, already checked to be within its bytes. */
+static void unpack(pq_hybrid_decoder *d, uint32_t *out, size_t count)
+{
+    /* One little-endian load per value: width <= 32 plus a shift <= 7 fits in 8 bytes; only
+     * the last bytes of a run need the shorter, bounded load. */
+    uint64_t mask = d->width >= 32 ? UINT64_C(0xffffffff) : (UINT64_C(1) << d->width) - 1;
+    uint64_t total = d->bits_available / 8, bit = d->bit_position, width = (uint64_t)d->width;
+    size_t i = 0;
+    /* Values whose 8-byte load stays within the run need no check. */
+    uint64_t safe = total >= 8 ? ((total - 8) * 8 - bit) / (width ? width : 1) + 1 : 0;
+    if (total < 8 || bit > (total - 8) * 8)
+        safe = 0;
+    for (size_t fast = count < safe ? count : (size_t)safe; i < fast; i++, bit += width) {
+        uint64_t word;
+        memcpy(&word, d->bits + bit / 8, 8);
+        out[i] = (uint32_t)((word >> (bit % 8)) & mask);
+    }
+    for (; i < count; i++, bit += width) {
+        uint64_t byte = bit / 8, word = 0;
+        memcpy(&word, d->bits + byte, (size_t)(total - byte < 8 ? total - byte : 8));
+        out[i] = (uint32_t)((word >> (bit % 8)) & mask);
+    }
+    d->bit_position = bit;
+}
+
+bool pq_hybrid_decode(pq_hybrid_decoder *d, uint32_t *out, size_t count, const char **out_reason)
+{
+    while (count > 0) {
+        if (d->run_left == 0 && !start_run(d, out_reason))
+            return false;
+        size_t n = count < d->run_left ? count : d->run_left;
+        if (!d->packed) {
+            for (size_t i = 0; i < n; i++)
+                out[i] = d->rle_value;
+        } else {
+            if (d->bit_position + (uint64_t)n * (uint64_t)d->width > d->bits_available) {
+                *out_reason = "bit-packed run truncated";
+                return false;
+            }
+            unpack(d, out, n);
+        }
+        d->run_left -= (uint32_t)n;
+        out += n;
+        count -= n;
+    }
+    return true;
+}
+
+bool pq_hybrid_skip_run(pq_hybrid_decoder *d, size_t count, uint32_t value)
+{
+    if (d->packed || d->run_left < count || d->rle_value != value)
+        return false;
+    d->run_left -= (uint32_t)count;
+    return true;
+}
+
+bool pq_hybrid_next(pq_hybrid_decoder *d, uint32_t *out_value, const char **out_reason)
+{
+    return pq_hybrid_decode(d, out_value, 1, out_reason);
 }
 
 bool pq_compress(int codec, const uint8_t *data, size_t length, focus_buffer *out)
@@ -216,8 +258,9 @@ const char *pq_decompress(int codec, const uint8_t *data, size_t length, uint8_t
         if (snappy_uncompressed_length((const char *)data, length, &n) != SNAPPY_OK ||
             n != expected)
             return "Snappy page length does not match the page header";
-        if (snappy_validate_compressed_buffer((const char *)data, length) != SNAPPY_OK ||
-            snappy_uncompress((const char *)data, length, (char *)out, &n) != SNAPPY_OK ||
+        /* snappy_uncompress checks every copy against its input and output bounds and fails
+         * on corrupt data, so no separate validation pass (a second decode) is needed. */
+        if (snappy_uncompress((const char *)data, length, (char *)out, &n) != SNAPPY_OK ||
             n != expected)
             return "corrupt Snappy page";
         return NULL;

@@ -184,6 +184,11 @@ typedef struct pq_hybrid_decoder {
 void pq_hybrid_init(pq_hybrid_decoder *d, const uint8_t *data, size_t length, int width);
 /* False (with *out_reason) when the stream ends early or is malformed. */
 bool pq_hybrid_next(pq_hybrid_decoder *d, uint32_t *out_value, const char **out_reason);
+/* The next `count` values at once (pages decode their levels and indices in bulk). */
+bool pq_hybrid_decode(pq_hybrid_decoder *d, uint32_t *out, size_t count, const char **out_reason);
+/* When the current RLE run holds `count` more of `value`, consumes them and returns true (a
+ * page without nulls need not decode its levels). */
+bool pq_hybrid_skip_run(pq_hybrid_decoder *d, size_t count, uint32_t value);
 
 /* Compression of page bodies: returns false with a reason. */
 bool pq_compress(int codec, const uint8_t *data, size_t length, focus_buffer *out);

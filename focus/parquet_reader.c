@@ -233,16 +233,23 @@ static void start_group(parquet_reader *r, size_t g)
     r->group_rows_left = rg->num_rows;
 }
 
+bool pq_reader_next_group(parquet_reader *r)
+{
+    while (r->group_rows_left == 0) {
+        if (r->next_group >= r->meta.row_group_count)
+            return false;
+        start_group(r, r->next_group++);
+    }
+    return true;
+}
+
 static focus_status parquet_next(focus_reader *base, const focus_value **out_row,
                                  focus_error *error)
 {
     parquet_reader *r = (parquet_reader *)base;
     *out_row = NULL;
-    while (r->group_rows_left == 0) {
-        if (r->next_group >= r->meta.row_group_count)
-            return FOCUS_OK;
-        start_group(r, r->next_group++);
-    }
+    if (!pq_reader_next_group(r))
+        return FOCUS_OK;
     for (size_t c = 0; c < r->column_count; c++) {
         if (r->skipped != NULL && r->skipped[c])
             continue; /* stays null; its pages are never read */
@@ -259,13 +266,13 @@ static focus_status parquet_next(focus_reader *base, const focus_value **out_row
 static void parquet_free(focus_reader *base)
 {
     parquet_reader *r = (parquet_reader *)base;
-    for (size_t c = 0; r->cursors && c < r->column_count; c++) {
-        pq_cursor_reset(&r->cursors[c]);
-        free(r->cursors[c].page);
-        focus_buffer_dispose(&r->cursors[c].transcoded);
-        focus_buffer_dispose(&r->cursors[c].scratch);
-    }
+    for (size_t c = 0; r->cursors && c < r->column_count; c++)
+        pq_cursor_dispose(&r->cursors[c]);
     free(r->cursors);
+    free(r->batch);
+    free(r->batch_levels);
+    free(r->batch_scratch);
+    free(r->batch_nulls);
     free(r->skipped);
     free(r->columns);
     free(r->values);
@@ -277,8 +284,11 @@ static void parquet_free(focus_reader *base)
     free(r);
 }
 
-static const focus_reader_ops parquet_reader_ops = {parquet_columns, parquet_next,
-                                                    parquet_declared_rows, parquet_free};
+static const focus_reader_ops parquet_reader_ops = {.columns = parquet_columns,
+                                                    .next = parquet_next,
+                                                    .next_batch = pq_parquet_next_batch,
+                                                    .declared_rows = parquet_declared_rows,
+                                                    .free = parquet_free};
 
 focus_status focus_parquet_reader_open(const char *path, focus_reader **out_reader,
                                        focus_error *error)
@@ -317,7 +327,7 @@ focus_status focus_reader_select_columns(focus_reader *reader, const char *const
     if (reader->format != FOCUS_FORMAT_PARQUET)
         return FOCUS_OK; /* CSV splits every cell anyway */
     parquet_reader *r = (parquet_reader *)reader;
-    if (r->rows_read > 0)
+    if (r->rows_read > 0 || r->batch != NULL)
         return focus_fail(error, FOCUS_INVALID_ARGUMENT, r->path, -1, -1,
                           "%s: columns are selected before the first row", r->path);
     if (r->skipped == NULL && (r->skipped = calloc(r->column_count, sizeof *r->skipped)) == NULL)

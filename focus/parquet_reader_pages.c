@@ -22,6 +22,8 @@ void pq_cursor_reset(column_cursor *c)
     c->dictionary_length = c->entry_count = 0;
     c->page_values_left = 0;
     c->pages_seen = false;
+    free(c->dictionary_values);
+    c->dictionary_values = NULL;
 }
 
 static focus_status bad(parquet_reader *r, column_cursor *c, int64_t offset, focus_error *error,
@@ -150,7 +152,7 @@ static bool ensure_page(column_cursor *c, size_t length)
     return true;
 }
 
-static focus_status load_page(parquet_reader *r, column_cursor *c, focus_error *error)
+focus_status pq_cursor_load_page(parquet_reader *r, column_cursor *c, focus_error *error)
 {
     for (;;) {
         int64_t offset = c->position;
@@ -177,10 +179,14 @@ static focus_status load_page(parquet_reader *r, column_cursor *c, focus_error *
         if (h.compressed_size < 0 || h.uncompressed_size < 0 ||
             (uint32_t)h.uncompressed_size > PAGE_MAX_BYTES || h.compressed_size > c->end - body)
             return bad(r, c, offset, error, "page sizes do not fit the chunk");
-        if ((status = pq_read_at(r, body, (size_t)h.compressed_size, error)) != FOCUS_OK)
-            return status;
+        /* A page that fits the header's window is read once. */
+        const uint8_t *raw = r->read_buffer + header_length;
+        if ((uint64_t)header_length + (uint64_t)h.compressed_size > window) {
+            if ((status = pq_read_at(r, body, (size_t)h.compressed_size, error)) != FOCUS_OK)
+                return status;
+            raw = r->read_buffer;
+        }
         c->position = body + h.compressed_size;
-        const uint8_t *raw = r->read_buffer;
         if (h.type == PQ_DICTIONARY_PAGE) {
             if ((status = load_dictionary(r, c, offset, &h, raw, error)) != FOCUS_OK)
                 return status;
@@ -302,12 +308,108 @@ static void convert(const column_cursor *c, const uint8_t *at, size_t length, fo
     }
 }
 
+void pq_dictionary_value(const column_cursor *c, uint32_t index, focus_value *out)
+{
+    size_t width = plain_width(c);
+    if (c->element->type != PQ_BYTE_ARRAY) {
+        /* Fixed width: no offset to look up (large price dictionaries are read at random). */
+        convert(c, c->dictionary + (size_t)index * width, width, out);
+        return;
+    }
+    const uint8_t *at = c->dictionary + c->entries[index];
+    uint32_t n;
+    memcpy(&n, at, 4);
+    convert(c, at + 4, n, out);
+}
+
+bool pq_cursor_indexed(const column_cursor *c)
+{
+    return c->encoding == PQ_PLAIN_DICTIONARY || c->encoding == PQ_RLE_DICTIONARY;
+}
+
+/* The definition levels of the next `count` rows: *out_spread false when all are present
+ * (required column, or a run of present rows), else levels[] and *out_present. */
+static focus_status levels_step(parquet_reader *r, column_cursor *c, size_t count, uint32_t *levels,
+                                size_t *out_present, bool *out_spread, focus_error *error)
+{
+    const char *why = NULL;
+    *out_present = count;
+    *out_spread = c->optional && !pq_hybrid_skip_run(&c->levels, count, 1);
+    if (!*out_spread)
+        return FOCUS_OK;
+    if (!pq_hybrid_decode(&c->levels, levels, count, &why))
+        return bad(r, c, c->position, error, why);
+    size_t present = 0;
+    for (size_t i = 0; i < count; i++)
+        present += levels[i]; /* one bit wide: 0 or 1 */
+    *out_present = present;
+    return FOCUS_OK;
+}
+
+focus_status pq_cursor_next_indices(parquet_reader *r, column_cursor *c, uint32_t *out,
+                                    size_t count, uint32_t *levels, uint32_t *scratch,
+                                    focus_error *error)
+{
+    const char *why = NULL;
+    size_t present;
+    bool spread;
+    focus_status status = levels_step(r, c, count, levels, &present, &spread, error);
+    if (status != FOCUS_OK)
+        return status;
+    uint32_t *indices = spread ? scratch : out;
+    if (!pq_hybrid_decode(&c->indices, indices, present, &why))
+        return bad(r, c, c->position, error, why);
+    uint32_t largest = 0;
+    for (size_t i = 0; i < present; i++)
+        largest = indices[i] > largest ? indices[i] : largest;
+    if (present > 0 && largest >= c->entry_count)
+        return bad(r, c, c->position, error, "dictionary index out of range");
+    if (spread) {
+        /* Spread the present rows' indices over the rows, branch-free. */
+        scratch[present] = 0;
+        for (size_t i = 0, p = 0; i < count; p += levels[i], i++)
+            out[i] = levels[i] ? scratch[p] : FOCUS_NULL_INDEX;
+    }
+    c->page_values_left -= (int32_t)count;
+    return FOCUS_OK;
+}
+
+bool pq_cursor_fixed_plain(const column_cursor *c)
+{
+    return c->encoding == PQ_PLAIN && c->element->type != PQ_BYTE_ARRAY &&
+           c->element->type != PQ_BOOLEAN;
+}
+
+focus_status pq_cursor_next_plain(parquet_reader *r, column_cursor *c, focus_value *out,
+                                  size_t count, uint32_t *levels, focus_error *error)
+{
+    size_t present;
+    bool spread;
+    focus_status status = levels_step(r, c, count, levels, &present, &spread, error);
+    if (status != FOCUS_OK)
+        return status;
+    size_t width = plain_width(c);
+    if (present > (size_t)(c->values_end - c->values) / width)
+        return bad(r, c, c->position, error, "values run past the page");
+    const uint8_t *at = c->values;
+    for (size_t i = 0; i < count; i++) {
+        out[i] = (focus_value){.is_null = spread && !levels[i]};
+        if (out[i].is_null)
+            continue;
+        convert(c, at, width, &out[i]);
+        at += width;
+    }
+    c->values = at;
+    c->page_values_left -= (int32_t)count;
+    return FOCUS_OK;
+}
+
 focus_status pq_cursor_next(parquet_reader *r, column_cursor *c, focus_value *out,
                             focus_error *error)
 {
     memset(out, 0, sizeof(*out));
     if (c->page_values_left == 0) {
-        focus_status status = load_page(r, c, error);
+        focus_status status = pq_cursor_load_page(r, c, error);
         if (status != FOCUS_OK)
             return status;
     }
@@ -333,15 +435,7 @@ focus_status pq_cursor_next(parquet_reader *r, column_cursor *c, focus_value *ou
             return bad(r, c, c->position, error, why);
         if (index >= c->entry_count)
             return bad(r, c, c->position, error, "dictionary index out of range");
-        at = c->dictionary + c->entries[index];
-        length = plain_width(c);
-        if (c->element->type == PQ_BYTE_ARRAY) {
-            uint32_t n;
-            memcpy(&n, at, 4);
-            at += 4;
-            length = n;
-        }
-        convert(c, at, length, out);
+        pq_dictionary_value(c, index, out);
         return FOCUS_OK;
     }
     size_t left = (size_t)(c->values_end - c->values);

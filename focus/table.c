@@ -3,6 +3,7 @@
 #include "focus/focus_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -151,6 +152,38 @@ focus_status focus_reader_next(focus_reader *reader, const focus_value **out_row
     return reader->ops->next(reader, out_row, error);
 }
 
+focus_status focus_reader_next_batch(focus_reader *reader, const focus_batch_column **out_columns,
+                                     size_t *out_rows, focus_error *error)
+{
+    if (!reader || !out_columns || !out_rows)
+        return focus_fail(error, FOCUS_INVALID_ARGUMENT, NULL, -1, -1,
+                          "focus_reader_next_batch needs a reader and out parameters");
+    *out_columns = NULL;
+    *out_rows = 0;
+    if (reader->ops->next_batch)
+        return reader->ops->next_batch(reader, out_columns, out_rows, error);
+    size_t count = 0;
+    reader->ops->columns(reader, &count);
+    if (!reader->row_batch &&
+        !(reader->row_batch = calloc(count ? count : 1, sizeof(focus_batch_column))))
+        return focus_fail(error, FOCUS_NO_MEMORY, NULL, -1, -1, "out of memory");
+    const focus_value *row = NULL;
+    focus_status status = reader->ops->next(reader, &row, error);
+    if (status != FOCUS_OK || !row)
+        return status;
+    for (size_t c = 0; c < count; c++)
+        reader->row_batch[c] = (focus_batch_column){.values = &row[c]};
+    *out_columns = reader->row_batch;
+    *out_rows = 1;
+    return FOCUS_OK;
+}
+
+uint64_t focus_dictionary_id_new(void)
+{
+    static _Atomic uint64_t last;
+    return ++last;
+}
+
 int64_t focus_reader_declared_rows(const focus_reader *reader)
 {
     return reader->ops->declared_rows(reader);
@@ -158,6 +191,8 @@ int64_t focus_reader_declared_rows(const focus_reader *reader)
 
 void focus_reader_free(focus_reader *reader)
 {
-    if (reader)
-        reader->ops->free(reader);
+    if (!reader)
+        return;
+    free(reader->row_batch);
+    reader->ops->free(reader);
 }

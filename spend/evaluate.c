@@ -1,7 +1,8 @@
-/* A month's evaluation: rows stream through once; each goes to the first spend scope (priority
- * order) whose segment for the month takes it, or stays unscoped with its sub-account. Only
- * the groups are kept, so memory follows their number, not the number of rows. */
-#include "spend/spend_int.h"
+/* A month's evaluation: rows stream through once, a batch at a time; each goes to the first
+ * spend scope (priority order) whose segment for the month takes it, or stays unscoped with its
+ * sub-account. Only the groups are kept, so memory follows their number, not the number of
+ * rows. */
+#include "spend/evaluator_int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -30,20 +31,14 @@ static const char *const column_names[SPEND_COL_COUNT][3] = {
     [SPEND_COL_CHARGE_PERIOD_START] = {"ChargePeriodStart"},
 };
 
-typedef struct group {
-    int scope;    /* -1 = unscoped */
-    char *key[4]; /* sub-account, service category, charge category, currency ("" = null) */
-    size_t key_length[4];
-    bool null[4];
-    uint64_t hash;
-    long double billed, effective, list;
-    uint64_t rows;
-} group;
-
 typedef struct long_totals {
     long double billed, effective, list;
     uint64_t rows;
 } long_totals;
+
+/* The group key columns, besides the spend scope. */
+static const spend_column key_columns[4] = {SPEND_COL_SUB_ACCOUNT_ID, SPEND_COL_SERVICE_CATEGORY,
+                                            SPEND_COL_CHARGE_CATEGORY, SPEND_COL_BILLING_CURRENCY};
 
 struct spend_evaluator {
     const spend_definitions *definitions;
@@ -51,10 +46,11 @@ struct spend_evaluator {
     const spend_segment **active; /* per scope: the segment in force this month, or NULL */
     long column[SPEND_COL_COUNT]; /* index in the bound row, -1 when absent */
     focus_type type[SPEND_COL_COUNT];
+    bool needed[SPEND_COL_COUNT]; /* read by this month's conditions, keys, costs or dates */
     bool bound;
-    spend_row row;
-    group *groups; /* open addressing; scope == INT32_MIN marks a free slot */
-    size_t group_count, group_capacity;
+    spend_selector *selector;
+    spend_groups groups;
+    spend_memo key_ids[4]; /* per key column: dictionary entry -> string id */
     long_totals total;
     size_t file_count;
     int64_t month_start, month_end; /* µs since the epoch, [start, end) */
@@ -96,20 +92,33 @@ spend_status spend_evaluator_new(const spend_definitions *definitions, spend_mon
     e->definitions = definitions;
     e->month = month;
     e->active = calloc(definitions->scope_count + 1, sizeof *e->active);
-    e->group_capacity = 256;
-    e->groups = calloc(e->group_capacity, sizeof *e->groups);
-    e->row.match = pcre2_match_data_create(1, NULL);
-    if (e->active == NULL || e->groups == NULL || e->row.match == NULL) {
+    bool groups = spend_groups_init(&e->groups);
+    if (e->active == NULL || !groups) {
         spend_evaluator_free(e);
         return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
     }
-    for (size_t i = 0; i < e->group_capacity; i++)
-        e->groups[i].scope = FREE_SLOT;
     for (size_t i = 0; i < definitions->scope_count; i++) {
         const spend_scope *scope = &definitions->scopes[i];
         for (size_t j = 0; j < scope->segment_count; j++)
             if (month >= scope->segments[j].from && month <= scope->segments[j].to)
                 e->active[i] = &scope->segments[j];
+    }
+    static const spend_column always[] = {SPEND_COL_SUB_ACCOUNT_ID,  SPEND_COL_SERVICE_CATEGORY,
+                                          SPEND_COL_CHARGE_CATEGORY, SPEND_COL_BILLING_CURRENCY,
+                                          SPEND_COL_BILLED_COST,     SPEND_COL_EFFECTIVE_COST,
+                                          SPEND_COL_LIST_COST,       SPEND_COL_CHARGE_PERIOD_START};
+    for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+        e->needed[always[i]] = true;
+    for (size_t i = 0; i < definitions->scope_count; i++)
+        for (size_t j = 0; e->active[i] != NULL && j < e->active[i]->condition_count; j++) {
+            spend_column columns[4];
+            size_t n = spend_field_columns(e->active[i]->conditions[j].field, columns);
+            for (size_t k = 0; k < n; k++)
+                e->needed[columns[k]] = true;
+        }
+    if (spend_selector_new(e->active, definitions->scope_count, &e->selector) != SPEND_OK) {
+        spend_evaluator_free(e);
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
     }
     for (size_t i = 0; i < SPEND_COL_COUNT; i++)
         e->column[i] = -1;
@@ -126,13 +135,11 @@ void spend_evaluator_free(spend_evaluator *e)
 {
     if (e == NULL)
         return;
-    for (size_t i = 0; e->groups != NULL && i < e->group_capacity; i++)
-        if (e->groups[i].scope != FREE_SLOT)
-            for (int k = 0; k < 4; k++)
-                free(e->groups[i].key[k]);
-    free(e->groups);
+    spend_groups_dispose(&e->groups);
+    for (int k = 0; k < 4; k++)
+        free(e->key_ids[k].entries);
+    spend_selector_free(e->selector);
     free(e->active);
-    spend_row_dispose(&e->row);
     free(e);
 }
 
@@ -161,11 +168,8 @@ spend_status spend_evaluator_bind(spend_evaluator *e, const focus_column *column
     return SPEND_OK;
 }
 
-static double cost_of(const spend_evaluator *e, spend_column c, const focus_value *row)
+static double cost_of(const spend_evaluator *e, spend_column c, const focus_value *v)
 {
-    if (e->column[c] < 0)
-        return 0;
-    const focus_value *v = &row[e->column[c]];
     if (v->is_null)
         return 0;
     switch (e->type[c]) {
@@ -185,149 +189,121 @@ static double cost_of(const spend_evaluator *e, spend_column c, const focus_valu
     }
 }
 
-/* Word-at-a-time mixing: every row hashes its group key (~70 bytes). */
-static uint64_t hash_bytes(uint64_t hash, const void *data, size_t length)
+/* Per row, the string id of key column k: interned once per dictionary entry when it can. */
+static bool key_ids(spend_evaluator *e, const spend_batch *b, int k, uint32_t *out)
 {
-    const unsigned char *p = data;
-    while (length >= 8) {
-        uint64_t word;
-        memcpy(&word, p, 8);
-        hash = (hash ^ word) * UINT64_C(0x9E3779B97F4A7C15);
-        hash ^= hash >> 29;
-        p += 8;
-        length -= 8;
+    spend_column c = key_columns[k];
+    const focus_batch_column *column = b->columns[c];
+    if (column != NULL && column->indices != NULL && b->text[c]) {
+        if (!spend_memo_ready(&e->key_ids[k], column, sizeof(uint32_t), 0xff))
+            return false;
+        uint32_t *ids = e->key_ids[k].entries;
+        for (size_t r = 0; r < b->rows; r++) {
+            uint32_t index = column->indices[r];
+            if (index == FOCUS_NULL_INDEX) {
+                out[r] = 0;
+                continue;
+            }
+            if (ids[index] == UINT32_MAX &&
+                !spend_groups_intern(&e->groups, spend_text_cell(&column->dictionary[index], true),
+                                     &ids[index]))
+                return false;
+            out[r] = ids[index];
+        }
+        return true;
     }
-    uint64_t tail = 0;
-    memcpy(&tail, p, length);
-    hash = (hash ^ tail ^ ((uint64_t)length << 56)) * UINT64_C(0xbf58476d1ce4e5b9);
-    return hash ^ (hash >> 31);
-}
-
-static bool grow(spend_evaluator *e)
-{
-    size_t capacity = e->group_capacity * 2;
-    group *table = calloc(capacity, sizeof *table);
-    if (table == NULL)
-        return false;
-    for (size_t i = 0; i < capacity; i++)
-        table[i].scope = FREE_SLOT;
-    for (size_t i = 0; i < e->group_capacity; i++) {
-        if (e->groups[i].scope == FREE_SLOT)
-            continue;
-        size_t slot = e->groups[i].hash & (capacity - 1);
-        while (table[slot].scope != FREE_SLOT)
-            slot = (slot + 1) & (capacity - 1);
-        table[slot] = e->groups[i];
-    }
-    free(e->groups);
-    e->groups = table;
-    e->group_capacity = capacity;
+    for (size_t r = 0; r < b->rows; r++)
+        if (!spend_groups_intern(&e->groups, spend_text_cell(spend_batch_cell(b, c, r), b->text[c]),
+                                 &out[r]))
+            return false;
     return true;
 }
 
-static bool key_equal(const group *g, int scope, const focus_value *keys[4])
+/* Per row, the cost in column c (0 when null or absent); decimals without a per-row switch. */
+static void costs(const spend_evaluator *e, const spend_batch *b, spend_column c, double *out)
 {
-    if (g->scope != scope)
-        return false;
-    for (int k = 0; k < 4; k++) {
-        bool null = keys[k]->is_null;
-        if (g->null[k] != null)
-            return false;
-        if (!null && (g->key_length[k] != keys[k]->length ||
-                      memcmp(g->key[k], keys[k]->text, keys[k]->length) != 0))
-            return false;
+    const focus_batch_column *column = b->columns[c];
+    if (column != NULL && e->type[c] == FOCUS_TYPE_DECIMAL && column->indices != NULL) {
+        for (size_t r = 0; r < b->rows; r++) {
+            uint32_t index = column->indices[r];
+            out[r] = index == FOCUS_NULL_INDEX ? 0 : column->dictionary[index].number;
+        }
+    } else if (column != NULL && e->type[c] == FOCUS_TYPE_DECIMAL) {
+        for (size_t r = 0; r < b->rows; r++)
+            out[r] = column->values[r].is_null ? 0 : column->values[r].number;
+    } else {
+        for (size_t r = 0; r < b->rows; r++)
+            out[r] = cost_of(e, c, spend_batch_cell(b, c, r));
     }
-    return true;
 }
 
-/* The group key, besides the spend scope. */
-static const spend_column key_columns[4] = {SPEND_COL_SUB_ACCOUNT_ID, SPEND_COL_SERVICE_CATEGORY,
-                                            SPEND_COL_CHARGE_CATEGORY, SPEND_COL_BILLING_CURRENCY};
-
-static group *find_group(spend_evaluator *e, int scope, spend_error *error)
+static void count_outside_month(spend_evaluator *e, const spend_batch *b)
 {
-    const focus_value *keys[4];
-    uint64_t hash = (uint64_t)(scope + 2) * UINT64_C(0xff51afd7ed558ccd);
-    for (int k = 0; k < 4; k++) {
-        keys[k] = &e->row.cells[key_columns[k]];
-        /* Null and "" differ: the length word for null is one no string has. */
-        hash = keys[k]->is_null ? hash_bytes(hash ^ UINT64_C(0x5bd1e995), "", 0)
-                                : hash_bytes(hash, keys[k]->text, keys[k]->length);
+    if (b->columns[SPEND_COL_CHARGE_PERIOD_START] == NULL ||
+        e->type[SPEND_COL_CHARGE_PERIOD_START] != FOCUS_TYPE_DATETIME)
+        return;
+    for (size_t r = 0; r < b->rows; r++) {
+        const focus_value *period = spend_batch_cell(b, SPEND_COL_CHARGE_PERIOD_START, r);
+        e->rows_outside_month += !period->is_null && (period->integer < e->month_start ||
+                                                      period->integer >= e->month_end);
     }
-    size_t slot = hash & (e->group_capacity - 1);
-    while (e->groups[slot].scope != FREE_SLOT) {
-        group *g = &e->groups[slot];
-        if (g->hash == hash && key_equal(g, scope, keys))
-            return g;
-        slot = (slot + 1) & (e->group_capacity - 1);
+}
+
+static spend_status add_batch(spend_evaluator *e, const spend_batch *b, spend_error *error)
+{
+    int32_t scope[FOCUS_BATCH_ROWS];
+    uint32_t keys[4][FOCUS_BATCH_ROWS];
+    double billed[FOCUS_BATCH_ROWS], effective[FOCUS_BATCH_ROWS], list[FOCUS_BATCH_ROWS];
+    if (!spend_selector_assign(e->selector, b, scope))
+        return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    for (int k = 0; k < 4; k++)
+        if (!key_ids(e, b, k, keys[k]))
+            return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+    count_outside_month(e, b);
+    costs(e, b, SPEND_COL_BILLED_COST, billed);
+    costs(e, b, SPEND_COL_EFFECTIVE_COST, effective);
+    costs(e, b, SPEND_COL_LIST_COST, list);
+    long_totals total = e->total; /* in registers, not stored back every row */
+    for (size_t r = 0; r < b->rows; r++) {
+        total.billed += billed[r];
+        total.effective += effective[r];
+        total.list += list[r];
+        uint32_t key[4] = {keys[0][r], keys[1][r], keys[2][r], keys[3][r]};
+        spend_group *g = spend_groups_find(&e->groups, scope[r], key);
+        if (g == NULL)
+            return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+        g->billed += billed[r];
+        g->effective += effective[r];
+        g->list += list[r];
+        g->rows++;
     }
-    if ((e->group_count + 1) * 10 > e->group_capacity * 7) {
-        if (!grow(e)) {
-            fail(error, SPEND_E_NOMEM, NULL, "out of memory");
-            return NULL;
-        }
-        return find_group(e, scope, error);
+    total.rows += b->rows;
+    e->total = total;
+    return SPEND_OK;
+}
+
+/* The spend columns of a batch: `columns` by file column as bound, or by spend column. */
+static void batch_of(const spend_evaluator *e, const focus_batch_column *columns,
+                     bool by_spend_column, size_t rows, spend_batch *out)
+{
+    out->rows = rows;
+    for (int c = 0; c < SPEND_COL_COUNT; c++) {
+        long at = by_spend_column ? c : e->column[c];
+        out->columns[c] = e->column[c] >= 0 ? &columns[at] : NULL;
+        out->text[c] = e->type[c] == FOCUS_TYPE_STRING;
     }
-    group *g = &e->groups[slot];
-    memset(g, 0, sizeof *g);
-    for (int k = 0; k < 4; k++) {
-        g->null[k] = keys[k]->is_null;
-        g->key[k] = g->null[k] ? strdup("") : strndup(keys[k]->text, keys[k]->length);
-        g->key_length[k] = g->null[k] ? 0 : keys[k]->length;
-        if (g->key[k] == NULL) {
-            for (int j = 0; j < k; j++)
-                free(g->key[j]);
-            g->scope = FREE_SLOT;
-            fail(error, SPEND_E_NOMEM, NULL, "out of memory");
-            return NULL;
-        }
-    }
-    g->scope = scope;
-    g->hash = hash;
-    e->group_count++;
-    return g;
 }
 
 spend_status spend_evaluator_add_row(spend_evaluator *e, const focus_value *row, spend_error *error)
 {
     if (!e->bound)
         return fail(error, SPEND_E_ARGUMENT, NULL, "rows added before their columns were bound");
-    static const focus_value null_value = {.is_null = true};
-    for (int c = 0; c < SPEND_COL_COUNT; c++) {
-        const focus_value *v = e->column[c] >= 0 ? &row[e->column[c]] : &null_value;
-        bool text = e->type[c] == FOCUS_TYPE_STRING && v->text != NULL;
-        e->row.cells[c] = text || v->is_null ? *v : null_value;
-    }
-    e->row.tags_parsed = false;
-    long period = e->column[SPEND_COL_CHARGE_PERIOD_START];
-    if (period >= 0 && e->type[SPEND_COL_CHARGE_PERIOD_START] == FOCUS_TYPE_DATETIME &&
-        !row[period].is_null &&
-        (row[period].integer < e->month_start || row[period].integer >= e->month_end))
-        e->rows_outside_month++;
-    double billed = cost_of(e, SPEND_COL_BILLED_COST, row);
-    double effective = cost_of(e, SPEND_COL_EFFECTIVE_COST, row);
-    double list = cost_of(e, SPEND_COL_LIST_COST, row);
-    e->total.billed += billed;
-    e->total.effective += effective;
-    e->total.list += list;
-    e->total.rows++;
-    int scope = -1;
-    for (size_t i = 0; i < e->definitions->scope_count; i++) {
-        const spend_segment *s = e->active[i];
-        if (s != NULL && spend_segment_takes_account(s, &e->row) &&
-            spend_segment_matches(s, &e->row)) {
-            scope = (int)i;
-            break;
-        }
-    }
-    group *g = find_group(e, scope, error);
-    if (g == NULL)
-        return SPEND_E_NOMEM;
-    g->billed += billed;
-    g->effective += effective;
-    g->list += list;
-    g->rows++;
-    return SPEND_OK;
+    focus_batch_column columns[SPEND_COL_COUNT];
+    for (int c = 0; c < SPEND_COL_COUNT; c++)
+        columns[c] = (focus_batch_column){.values = e->column[c] >= 0 ? &row[e->column[c]] : NULL};
+    spend_batch b;
+    batch_of(e, columns, true, 1, &b);
+    return add_batch(e, &b, error);
 }
 
 spend_status spend_evaluator_add_file(spend_evaluator *e, const char *path, spend_error *error)
@@ -342,24 +318,28 @@ spend_status spend_evaluator_add_file(spend_evaluator *e, const char *path, spen
     spend_status status = spend_evaluator_bind(e, columns, count, error);
     if (status != SPEND_OK && error != NULL)
         snprintf(error->file, sizeof error->file, "%s", path);
-    /* Decode only the columns attribution reads: a FOCUS file has ~100, this needs ~16. */
+    /* Decode only the columns attribution reads: a FOCUS file has ~100, this needs at most
+     * 17, and only those this month's conditions test besides keys, costs and dates. */
     const char *wanted[SPEND_COL_COUNT];
     size_t wanted_count = 0;
     for (size_t c = 0; status == SPEND_OK && c < SPEND_COL_COUNT; c++)
-        if (e->column[c] >= 0)
+        if (e->column[c] >= 0 && e->needed[c])
             wanted[wanted_count++] = columns[e->column[c]].name;
     if (status == SPEND_OK &&
         focus_reader_select_columns(reader, wanted, wanted_count, &ferror) != FOCUS_OK)
         status = fail(error, SPEND_E_DATA, path, "%s", ferror.message);
     while (status == SPEND_OK) {
-        const focus_value *row = NULL;
-        if (focus_reader_next(reader, &row, &ferror) != FOCUS_OK) {
+        const focus_batch_column *columns_read = NULL;
+        size_t rows = 0;
+        if (focus_reader_next_batch(reader, &columns_read, &rows, &ferror) != FOCUS_OK) {
             status = fail(error, SPEND_E_DATA, path, "%s", ferror.message);
             break;
         }
-        if (row == NULL)
+        if (rows == 0)
             break;
-        status = spend_evaluator_add_row(e, row, error);
+        spend_batch b;
+        batch_of(e, columns_read, false, rows, &b);
+        status = add_batch(e, &b, error);
     }
     focus_reader_free(reader);
     e->bound = false;
@@ -370,17 +350,20 @@ spend_status spend_evaluator_add_file(spend_evaluator *e, const char *path, spen
 
 spend_status spend_evaluator_merge(spend_evaluator *into, spend_evaluator *from, spend_error *error)
 {
-    for (size_t i = 0; i < from->group_capacity; i++) {
-        const group *g = &from->groups[i];
-        if (g->scope == FREE_SLOT)
+    for (size_t i = 0; i < from->groups.capacity; i++) {
+        const spend_group *g = &from->groups.slots[i];
+        if (g->scope == SPEND_GROUP_FREE)
             continue;
-        /* find_group reads its key from the current row's cells. */
-        for (int k = 0; k < 4; k++)
-            into->row.cells[key_columns[k]] =
-                (focus_value){.is_null = g->null[k], .text = g->key[k], .length = g->key_length[k]};
-        group *t = find_group(into, g->scope, error);
+        uint32_t key[4];
+        for (int k = 0; k < 4; k++) {
+            focus_value cell = {.is_null = g->key[k] == 0};
+            cell.text = spend_groups_text(&from->groups, g->key[k], &cell.length);
+            if (!spend_groups_intern(&into->groups, &cell, &key[k]))
+                return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
+        }
+        spend_group *t = spend_groups_find(&into->groups, g->scope, key);
         if (t == NULL)
-            return SPEND_E_NOMEM;
+            return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
         t->billed += g->billed;
         t->effective += g->effective;
         t->list += g->list;
@@ -420,7 +403,7 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
     *out = NULL;
     spend_summary *s = calloc(1, sizeof *s);
     if (s == NULL ||
-        (e->group_count > 0 && (s->rows = calloc(e->group_count, sizeof *s->rows)) == NULL)) {
+        (e->groups.count > 0 && (s->rows = calloc(e->groups.count, sizeof *s->rows)) == NULL)) {
         free(s);
         spend_evaluator_free(e);
         return fail(error, SPEND_E_NOMEM, NULL, "out of memory");
@@ -430,9 +413,9 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
     s->rows_outside_month = e->rows_outside_month;
     long_totals scoped = {0}, unscoped = {0};
     bool out_of_memory = false;
-    for (size_t i = 0; i < e->group_capacity; i++) {
-        group *g = &e->groups[i];
-        if (g->scope == FREE_SLOT)
+    for (size_t i = 0; i < e->groups.capacity; i++) {
+        const spend_group *g = &e->groups.slots[i];
+        if (g->scope == SPEND_GROUP_FREE)
             continue;
         spend_summary_row *r = &s->rows[s->row_count++];
         r->spend_scope = g->scope >= 0 ? strdup(e->definitions->scopes[g->scope].name) : NULL;
@@ -442,10 +425,10 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
         const char **keys[4] = {&r->sub_account_id, &r->service_category, &r->charge_category,
                                 &r->billing_currency};
         for (int k = 0; k < 4; k++) {
-            *keys[k] = g->null[k] ? NULL : g->key[k];
-            if (g->null[k])
-                free(g->key[k]);
-            g->key[k] = NULL;
+            const char *text = spend_groups_text(&e->groups, g->key[k], NULL);
+            *keys[k] = text != NULL ? strdup(text) : NULL;
+            if (text != NULL && *keys[k] == NULL)
+                out_of_memory = true;
         }
         r->billed_cost = (double)g->billed;
         r->effective_cost = (double)g->effective;
@@ -456,7 +439,6 @@ spend_status spend_evaluator_finish(spend_evaluator *e, spend_summary **out, spe
         t->effective += g->effective;
         t->list += g->list;
         t->rows += g->rows;
-        g->scope = FREE_SLOT;
     }
     if (s->row_count > 0)
         qsort(s->rows, s->row_count, sizeof *s->rows, compare_rows);

@@ -1,6 +1,6 @@
-/* Does a row match a segment: account criteria first (cheap), then the logic tree with
- * short-circuit AND/OR. Comparisons are case-sensitive, as Kion's are; a missing value
- * matches no positive operator, so every negative operator takes it. */
+/* Does one value match a condition: the tests the evaluator runs once per distinct value
+ * (select.c combines them per row). Comparisons are case-sensitive, as Kion's are; a missing
+ * value matches no positive operator, so every negative operator takes it. */
 #include "spend/spend_int.h"
 
 #include <ctype.h>
@@ -9,14 +9,6 @@
 #include <strings.h>
 
 static const char subscriptions_prefix[] = "/subscriptions/";
-
-void spend_row_dispose(spend_row *row)
-{
-    pcre2_match_data_free(row->match);
-    free(row->tags);
-    free(row->tag_text);
-    memset(row, 0, sizeof *row);
-}
 
 /* "/subscriptions/<guid>" and "<guid>" name the same subscription. */
 static void account_text(const focus_value *v, const char **out, size_t *out_length)
@@ -34,11 +26,10 @@ static void account_text(const focus_value *v, const char **out, size_t *out_len
     *out_length = n;
 }
 
-bool spend_segment_takes_account(const spend_segment *segment, const spend_row *row)
+bool spend_segment_takes_account(const spend_segment *segment, const focus_value *v)
 {
     if (segment->all_accounts)
         return true;
-    const focus_value *v = &row->cells[SPEND_COL_SUB_ACCOUNT_ID];
     if (v->is_null)
         return false;
     const char *id;
@@ -69,18 +60,17 @@ static bool text_test(spend_operator op, const spend_value *v, const char *text,
     return false;
 }
 
-static bool tags_test(spend_operator op, const spend_value *v, spend_row *row)
+static bool tags_test(spend_operator op, const spend_value *v, spend_tags *tags,
+                      pcre2_match_data *match)
 {
-    if (!spend_row_parse_tags(row))
-        return false;
-    for (size_t i = 0; i < row->tag_count; i++) {
-        const spend_tag *t = &row->tags[i];
+    for (size_t i = 0; i < tags->count; i++) {
+        const spend_tag *t = &tags->tags[i];
         if (v->tag_key == NULL) {
-            if (text_test(op, v, t->key, t->key_length, row->match))
+            if (text_test(op, v, t->key, t->key_length, match))
                 return true;
         } else if (t->key_length == v->tag_key_length &&
                    memcmp(t->key, v->tag_key, t->key_length) == 0 &&
-                   text_test(op, v, t->value, t->value_length, row->match)) {
+                   text_test(op, v, t->value, t->value_length, match)) {
             return true;
         }
     }
@@ -104,7 +94,7 @@ static bool column_test(spend_operator op, spend_field field, const spend_value 
 }
 
 /* The columns a field reads; composite fields read several. */
-static size_t field_columns(spend_field field, spend_column out[4])
+size_t spend_field_columns(spend_field field, spend_column out[4])
 {
     switch (field) {
     case SPEND_FIELD_TAGS:
@@ -159,43 +149,23 @@ static size_t field_columns(spend_field field, spend_column out[4])
     return 0;
 }
 
-static bool condition_matches(const spend_condition *c, spend_row *row)
+bool spend_operator_negative(spend_operator op)
 {
-    /* Positive: any value matches any of the field's columns. Negative: none does. */
-    bool any = false;
-    for (size_t i = 0; i < c->value_count && !any; i++) {
-        const spend_value *v = &c->values[i];
-        if (c->field == SPEND_FIELD_TAGS) {
-            any = tags_test(c->op, v, row);
-            continue;
-        }
-        spend_column columns[4];
-        size_t n = field_columns(c->field, columns);
-        for (size_t j = 0; j < n && !any; j++)
-            any = column_test(c->op, c->field, v, &row->cells[columns[j]], row->match);
-    }
-    bool negative = c->op == SPEND_OP_IS_NOT || c->op == SPEND_OP_DOES_NOT_CONTAIN ||
-                    c->op == SPEND_OP_DOES_NOT_MATCH_REGEX;
-    return negative ? !any : any;
+    return op == SPEND_OP_IS_NOT || op == SPEND_OP_DOES_NOT_CONTAIN ||
+           op == SPEND_OP_DOES_NOT_MATCH_REGEX;
 }
 
-static bool node_matches(const spend_segment *s, size_t index, spend_row *row)
+bool spend_condition_cell(const spend_condition *c, const focus_value *cell, spend_tags *tags,
+                          pcre2_match_data *match)
 {
-    const spend_node *node = &s->nodes[index];
-    if (node->type == SPEND_NODE_CONDITION)
-        return condition_matches(&s->conditions[node->condition], row);
-    for (size_t i = 0; i < node->child_count; i++) {
-        bool m = node_matches(s, s->children[node->first_child + i], row);
-        if (node->is_and && !m)
-            return false;
-        if (!node->is_and && m)
+    if (cell->is_null)
+        return false;
+    /* Unreadable tags count as no tags: the row still lands somewhere, never lost. */
+    if (c->field == SPEND_FIELD_TAGS && !spend_tags_parse(tags, cell))
+        return false;
+    for (size_t i = 0; i < c->value_count; i++)
+        if (c->field == SPEND_FIELD_TAGS ? tags_test(c->op, &c->values[i], tags, match)
+                                         : column_test(c->op, c->field, &c->values[i], cell, match))
             return true;
-    }
-    return node->is_and;
-}
-
-bool spend_segment_matches(const spend_segment *segment, spend_row *row)
-{
-    /* No logic: the segment takes every row of its accounts. */
-    return segment->node_count == 0 || node_matches(segment, 0, row);
+    return false;
 }

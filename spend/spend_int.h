@@ -167,35 +167,38 @@ void spend_parse_problem(spend_parse_context *context, spend_severity severity, 
 bool spend_criteria_parse(spend_parse_context *context, json_t *criteria, const char *path,
                           spend_segment *segment);
 
-/* ---- Matching one row ---- */
+/* ---- Matching one value ---- */
 
-/* The current row's values, by spend_column (NULL-valued when the file lacks the column). */
 typedef struct spend_tag {
     const char *key, *value;
     size_t key_length, value_length;
 } spend_tag;
 
-typedef struct spend_row {
-    focus_value cells[SPEND_COL_COUNT];
-    bool tags_parsed;
-    bool tags_valid;
+/* A parsed Tags cell; reused from cell to cell. */
+typedef struct spend_tags {
     spend_tag *tags;
-    size_t tag_count, tag_capacity;
-    char *tag_text; /* decoded tag strings when the JSON had escapes */
-    size_t tag_text_capacity;
-    /* One per evaluator (thread): a match only needs to know whether it matched, and a
-     * one-pair block serves every pattern (PCRE2 reports a match that overflows it as 0). */
-    pcre2_match_data *match;
-} spend_row;
+    size_t count, capacity;
+    char *text; /* decoded tag strings when the JSON had escapes */
+    size_t text_capacity;
+} spend_tags;
 
-void spend_row_dispose(spend_row *row);
-/* Does the segment's account criteria take this row's sub-account? */
-bool spend_segment_takes_account(const spend_segment *segment, const spend_row *row);
-bool spend_segment_matches(const spend_segment *segment, spend_row *row);
+void spend_tags_dispose(spend_tags *tags);
+/* Parses a Tags cell (a JSON object) into `tags`; false when it is null or not one. */
+bool spend_tags_parse(spend_tags *tags, const focus_value *cell);
+
+/* The columns a field reads (composite fields read several); returns how many. */
+size_t spend_field_columns(spend_field field, spend_column out[4]);
+/* is_not, does_not_contain, does_not_match_regex: true when no value matches. */
+bool spend_operator_negative(spend_operator op);
+/* Does any of the condition's values match this cell of one of its field's columns, before
+ * negation? A null cell matches nothing. `match` is one per thread. */
+bool spend_condition_cell(const spend_condition *condition, const focus_value *cell,
+                          spend_tags *tags, pcre2_match_data *match);
+/* Does the segment's account criteria take this sub-account (null: only "all accounts")? */
+bool spend_segment_takes_account(const spend_segment *segment, const focus_value *sub_account);
+
 /* Adds `from`'s groups and totals into `into` (evaluators of the same month). */
 spend_status spend_evaluator_merge(spend_evaluator *into, spend_evaluator *from,
                                    spend_error *error);
-/* Parses a Tags cell (a JSON object) into row->tags; false when it is not one. */
-bool spend_row_parse_tags(spend_row *row);
 
 #endif

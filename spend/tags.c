@@ -1,5 +1,6 @@
-/* The Tags cell: a JSON object of tag names to values, parsed once per row and only when a
- * condition asks. Older Azure exports drop the braces ("k": "v","k2": "v2"); both are read. */
+/* The Tags cell: a JSON object of tag names to values, parsed once per distinct value a
+ * condition asks about. Older Azure exports drop the braces ("k": "v","k2": "v2"); both are read.
+ */
 #include "spend/spend_int.h"
 
 #include <stdlib.h>
@@ -164,31 +165,31 @@ static bool read_raw(cursor *c, const char **out, size_t *out_length)
     return n > 0;
 }
 
-static bool add_tag(spend_row *row, const char *key, size_t key_length, const char *value,
+static bool add_tag(spend_tags *tags, const char *key, size_t key_length, const char *value,
                     size_t value_length)
 {
-    if (row->tag_count == row->tag_capacity) {
-        size_t capacity = row->tag_capacity ? row->tag_capacity * 2 : 16;
-        spend_tag *grown = realloc(row->tags, capacity * sizeof *grown);
+    if (tags->count == tags->capacity) {
+        size_t capacity = tags->capacity ? tags->capacity * 2 : 16;
+        spend_tag *grown = realloc(tags->tags, capacity * sizeof *grown);
         if (grown == NULL)
             return false;
-        row->tags = grown;
-        row->tag_capacity = capacity;
+        tags->tags = grown;
+        tags->capacity = capacity;
     }
-    row->tags[row->tag_count++] = (spend_tag){key, value, key_length, value_length};
+    tags->tags[tags->count++] = (spend_tag){key, value, key_length, value_length};
     return true;
 }
 
-static bool parse(spend_row *row, const focus_value *cell)
+static bool parse(spend_tags *tags, const focus_value *cell)
 {
-    if (cell->length + 1 > row->tag_text_capacity) {
-        char *grown = realloc(row->tag_text, cell->length + 1);
+    if (cell->length + 1 > tags->text_capacity) {
+        char *grown = realloc(tags->text, cell->length + 1);
         if (grown == NULL)
             return false;
-        row->tag_text = grown;
-        row->tag_text_capacity = cell->length + 1;
+        tags->text = grown;
+        tags->text_capacity = cell->length + 1;
     }
-    cursor c = {cell->text, cell->text + cell->length, row->tag_text};
+    cursor c = {cell->text, cell->text + cell->length, tags->text};
     skip_space(&c);
     if (c.p >= c.end)
         return true; /* empty: no tags */
@@ -212,7 +213,7 @@ static bool parse(spend_row *row, const focus_value *cell)
         skip_space(&c);
         bool ok = c.p < c.end && *c.p == '"' ? read_string(&c, &value, &value_length)
                                              : read_raw(&c, &value, &value_length);
-        if (!ok || !add_tag(row, key, key_length, value, value_length))
+        if (!ok || !add_tag(tags, key, key_length, value, value_length))
             return false;
         skip_space(&c);
         if (c.p < c.end && *c.p == ',')
@@ -224,16 +225,18 @@ static bool parse(spend_row *row, const focus_value *cell)
     }
 }
 
-bool spend_row_parse_tags(spend_row *row)
+bool spend_tags_parse(spend_tags *tags, const focus_value *cell)
 {
-    if (row->tags_parsed)
-        return row->tags_valid;
-    row->tags_parsed = true;
-    row->tag_count = 0;
-    const focus_value *cell = &row->cells[SPEND_COL_TAGS];
-    /* Unreadable tags count as no tags: the row still lands somewhere, never lost. */
-    row->tags_valid = !cell->is_null && cell->text != NULL && parse(row, cell);
-    if (!row->tags_valid)
-        row->tag_count = 0;
-    return row->tags_valid;
+    tags->count = 0;
+    bool valid = !cell->is_null && cell->text != NULL && parse(tags, cell);
+    if (!valid)
+        tags->count = 0;
+    return valid;
+}
+
+void spend_tags_dispose(spend_tags *tags)
+{
+    free(tags->tags);
+    free(tags->text);
+    memset(tags, 0, sizeof *tags);
 }
