@@ -121,14 +121,15 @@ static char *scope_of(const char *resource_id)
     return lower;
 }
 
-/* A run id names files in the hub's folders: letters, digits, '-', '_' and '.'
- * only (Cost Management's are GUIDs), so no id can reach another folder. */
-static bool safe_run_id(const char *id)
+/* Run ids and export names become file and folder names in the hub: letters,
+ * digits, '-', '_' and '.' only (what Cost Management uses), so none can reach
+ * another folder; an export type, letters and digits only. */
+static bool safe_name(const char *name, const char *also)
 {
-    if (id[0] == '\0' || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+    if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
         return false;
-    for (const char *p = id; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && strchr(also, *p) == NULL)
             return false;
     return true;
 }
@@ -205,11 +206,17 @@ static agent_handoff_status parse_json(json_t *root, const char *where, agent_ma
         !(m->data_version = need_text(config, "exportConfig", "dataVersion", where, error)) ||
         !(m->run_id = need_text(run, "runInfo", "runId", where, error)))
         return AGENT_HANDOFF_E_MANIFEST;
-    if (!safe_run_id(m->run_id))
-        return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where,
-                                  "%s: runInfo.runId '%s' is not a run id (letters, digits, '-', "
-                                  "'_', '.')",
-                                  where, m->run_id);
+    const struct {
+        const char *value, *field, *allowed, *what;
+    } names[] = {{m->run_id, "runInfo.runId", "-_.", "a run id (letters, digits, '-', '_', '.')"},
+                 {m->export_name, "exportConfig.exportName", "-_.",
+                  "an export name (letters, digits, '-', '_', '.')"},
+                 {m->type, "exportConfig.type", "", "an export type (letters and digits)"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!safe_name(names[i].value, names[i].allowed))
+            return agent_handoff_fail(error, AGENT_HANDOFF_E_MANIFEST, where,
+                                      "%s: %s '%s' is not %s", where, names[i].field,
+                                      names[i].value, names[i].what);
     const char *submitted = json_string_value(json_object_get(run, "submittedTime"));
     m->submitted_time = strdup(submitted ? submitted : "");
     m->scope = scope_of(m->resource_id);

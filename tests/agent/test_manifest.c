@@ -138,6 +138,9 @@ static void test_errors_name_the_field(void **state)
     snprintf(text, sizeof text, "%s", real_manifest);
     memcpy(strstr(text, "AAAA0A0A-BB1B"), "../../../../x", 13);
     expect_error(text, "is not an export's id");
+    snprintf(text, sizeof text, "%s", real_manifest);
+    memcpy(strstr(text, "\"FocusCost\""), "\"/Focus/Co\"", 11);
+    expect_error(text, "exportConfig.type '/Focus/Co' is not an export type");
 }
 
 static void test_destination_files_and_folders(void **state)
