@@ -240,7 +240,7 @@ static void expect_month(sqlite3 *db, const char *scope, const char *month)
 {
     char *run_id = NULL;
     hub_expect_month_once(&hub.mock, scope, EXPORT_NAME, month, &run_id);
-    char key[200];
+    char key[600];
     snprintf(key, sizeof key, "%s %s", scope, month);
     int completed = query_int(db,
                               "SELECT count(*) FROM backfill_items WHERE lower(scope) = lower(?1) "
@@ -254,7 +254,7 @@ static void expect_month(sqlite3 *db, const char *scope, const char *month)
                              scope, run_id);
     if (same_run != 1)
         fail_msg("%s: the state's completed run is not the mock's run %s", key, run_id);
-    char destination[300];
+    char destination[600];
     snprintf(destination, sizeof destination, "Costs/%.4s/%.2s%s", month, month + 5, scope);
     int handed = query_int(db,
                            "SELECT count(*) FROM handoffs WHERE destination = ?1 "
