@@ -17,8 +17,10 @@ static const char plan_usage[] =
     "usage: hubagent plan [--json] [--prune] [--verbose] [--no-online-check]\n"
     "                     [--OPTION VALUE]...\n\n"
     "Shows, per scope, the exports that would be created, updated (field by field),\n"
-    "left alone or, with --prune, deleted (only this hub's own). Exit 0 when nothing\n"
-    "would change, 2 when something would, 1 when it could not find out.\n";
+    "left alone or, with --prune, deleted (only this hub's own, also at scopes gone from\n"
+    "the settings where the state recorded them; without --prune those scopes are only\n"
+    "named). Exit 0 when nothing would change, 2 when something would, 1 when it could\n"
+    "not find out.\n";
 
 static const char run_usage[] =
     "usage: hubagent run [--once] [--prune] [--tick daily|monthly] [--no-runs] [--take-over]\n"
@@ -38,6 +40,30 @@ static const char run_usage[] =
     "logs to stderr (--log-format), and exits 0 on SIGTERM once the step in hand is done.\n"
     "With --once: exit 0 when everything is right, 3 when some scopes, triggers or runs failed\n"
     "(the others were done), 1 when it could not start.\n";
+
+/* The retired scopes from the state, read-only (a plan changes nothing and
+ * needs no lock): none when there is no state yet. */
+static void find_retired(agent_session *s)
+{
+    agent_state_options options = agent_state_options_default();
+    options.read_only = true;
+    agent_state *state = NULL;
+    if (agent_state_open(agent_config_get(&s->config, AGENT_OPTION_STATE), &options, &state,
+                         NULL) == AGENT_STATE_OK)
+        agent_session_find_retired(s, state);
+    agent_state_free(state);
+}
+
+static void print_retired(const agent_session *s)
+{
+    if (s->options.retired_count == 0)
+        return;
+    printf("\nThis hub's exports are still at %zu scope%s no longer in the settings (left as "
+           "they are; --prune deletes them):\n",
+           s->options.retired_count, s->options.retired_count == 1 ? "" : "s");
+    for (size_t i = 0; i < s->options.retired_count; i++)
+        printf("  %s\n", s->options.retired[i]);
+}
 
 int agent_cli_plan(int argc, char **argv)
 {
@@ -60,8 +86,9 @@ int agent_cli_plan(int argc, char **argv)
     arm_error_init(&error);
     if (rc == AGENT_EXIT_OK) {
         s.options.prune = agent_cli_has_switch(&args, "prune");
+        find_retired(&s);
         agent_reconcile(s.azure, s.value, &s.options, &results, &error);
-        size_t count = s.value->scope_count, changes = 0;
+        size_t count = agent_reconcile_result_count(s.value, &s.options), changes = 0;
         agent_scope_plan *plans = calloc(count ? count : 1, sizeof *plans);
         for (size_t i = 0; i < count; i++) {
             plans[i] = results[i].plan;
@@ -71,6 +98,8 @@ int agent_cli_plan(int argc, char **argv)
             agent_plan_print_json(plans, count, stdout);
         } else {
             agent_plan_print_text(plans, count, stdout, agent_cli_has_switch(&args, "verbose"));
+            if (!s.options.prune)
+                print_retired(&s);
             agent_session_check_factory(&s, NULL, false);
         }
         free(plans);

@@ -127,20 +127,21 @@ static void apply_plan(arm_exports_client *client, const char *scope, const json
     }
 }
 
-static void reconcile_scope(arm_exports_client *client, const settings_scope *scope,
+/* `scope` NULL: the retired scope `id`, which wants no export at all. */
+static void reconcile_scope(arm_exports_client *client, const settings_scope *scope, const char *id,
                             const agent_reconcile_options *options, agent_scope_result *result)
 {
     arm_error_init(&result->error);
-    agent_desired_set desired;
+    agent_desired_set desired = {0};
     char why[256] = "";
-    if (agent_desired_for_scope(scope, &options->desired, &desired, why, sizeof why) !=
-        AGENT_DESIRED_OK) {
+    if (scope != NULL && agent_desired_for_scope(scope, &options->desired, &desired, why,
+                                                 sizeof why) != AGENT_DESIRED_OK) {
         result->status = arm_error_set(&result->error, ARM_ERR_INVALID_ARGUMENT, "%s", why);
         return;
     }
     arm_export_list list = {0};
     json_t *actual = json_array();
-    result->status = arm_exports_list(client, scope->scope, false, &list, &result->error);
+    result->status = arm_exports_list(client, id, false, &list, &result->error);
     for (size_t i = 0; i < list.count && result->status == ARM_OK; i++) {
         json_t *item = export_json(&list.items[i], &result->error);
         if (item == NULL)
@@ -149,13 +150,13 @@ static void reconcile_scope(arm_exports_client *client, const settings_scope *sc
     }
     arm_export_list_dispose(&list);
     if (result->status == ARM_OK &&
-        agent_plan_scope(scope->scope, &desired, actual, options->desired.hub_name, options->prune,
+        agent_plan_scope(id, &desired, actual, options->desired.hub_name, options->prune,
                          &result->plan) != AGENT_DESIRED_OK)
         result->status = arm_error_set(&result->error, ARM_ERR_NO_MEMORY, "out of memory");
     if (result->status == ARM_OK && options->apply)
-        apply_plan(client, scope->scope, actual, result);
+        apply_plan(client, id, actual, result);
     if (result->plan.scope == NULL)
-        result->plan.scope = strdup(scope->scope);
+        result->plan.scope = strdup(id);
     json_decref(actual);
     /* The plan outlives the desired bodies: it keeps their hashes, not the bodies. */
     for (size_t a = 0; a < result->plan.count; a++)
@@ -174,19 +175,22 @@ static void reconcile_item(void *ctx, size_t item, arm_exports_client *client,
 {
     reconcile_work *work = ctx;
     agent_scope_result *result = &work->results[item];
+    size_t listed = work->value->scope_count;
+    const settings_scope *scope = item < listed ? &work->value->scopes[item] : NULL;
+    const char *id = scope ? scope->scope : work->options->retired[item - listed];
     if (agent_stop_requested()) {
         result->status = arm_error_set(&result->error, ARM_ERR_CALLBACK,
                                        "not reconciled: the agent was asked to stop");
-        result->plan.scope = strdup(work->value->scopes[item].scope);
+        result->plan.scope = strdup(id);
         return;
     }
     if (client == NULL) {
         result->status = setup_status;
         result->error = *setup_error;
-        result->plan.scope = strdup(work->value->scopes[item].scope);
+        result->plan.scope = strdup(id);
         return;
     }
-    reconcile_scope(client, &work->value->scopes[item], work->options, result);
+    reconcile_scope(client, scope, id, work->options, result);
 }
 
 arm_status agent_reconcile(agent_azure *azure, const settings *value,
@@ -194,7 +198,7 @@ arm_status agent_reconcile(agent_azure *azure, const settings *value,
                            arm_error *err)
 {
     *out_results = NULL;
-    size_t count = value->scope_count;
+    size_t count = agent_reconcile_result_count(value, options);
     agent_scope_result *results = calloc(count ? count : 1, sizeof *results);
     if (results == NULL)
         return arm_error_set(err, ARM_ERR_NO_MEMORY, "out of memory");
@@ -211,4 +215,9 @@ void agent_reconcile_results_free(agent_scope_result *results, size_t count)
     for (size_t i = 0; i < count; i++)
         agent_scope_plan_dispose(&results[i].plan);
     free(results);
+}
+
+size_t agent_reconcile_result_count(const settings *value, const agent_reconcile_options *options)
+{
+    return value->scope_count + (options->prune ? options->retired_count : 0);
 }

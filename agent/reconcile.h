@@ -11,6 +11,10 @@ typedef struct agent_reconcile_options {
     bool prune;
     bool apply; /* false: plan only */
     int concurrency;
+    /* Scopes gone from the settings where this hub's exports were made (the state knows):
+     * with prune, they want no export, so this hub's own there are deleted. */
+    char **retired;
+    size_t retired_count;
 } agent_reconcile_options;
 
 /* What happened at one scope. A failure at one scope never stops the others. */
@@ -21,11 +25,13 @@ typedef struct agent_scope_result {
     size_t created, updated, deleted, failed;
 } agent_scope_result;
 
-/* Runs over every scope of `value`. *out_results has one entry per scope, in
- * settings order; free with agent_reconcile_results_free. */
+/* Runs over every scope of `value`, then (with prune) the retired scopes.
+ * *out_results has one entry per scope, in settings order, then one per retired
+ * scope (agent_reconcile_result_count); free with agent_reconcile_results_free. */
 arm_status agent_reconcile(agent_azure *azure, const settings *value,
                            const agent_reconcile_options *options, agent_scope_result **out_results,
                            arm_error *err);
 void agent_reconcile_results_free(agent_scope_result *results, size_t count);
+size_t agent_reconcile_result_count(const settings *value, const agent_reconcile_options *options);
 
 #endif

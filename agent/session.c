@@ -28,8 +28,18 @@ static void say(const agent_session *s, const char *format, ...)
         printf("%s\n", line);
 }
 
+static void forget_retired(agent_session *s)
+{
+    for (size_t i = 0; i < s->options.retired_count; i++)
+        free(s->options.retired[i]);
+    free(s->options.retired);
+    s->options.retired = NULL;
+    s->options.retired_count = 0;
+}
+
 void agent_session_dispose(agent_session *s)
 {
+    forget_retired(s);
     settings_free(s->value);
     free(s->settings_etag);
     agent_azure_free(s->azure);
@@ -171,14 +181,44 @@ static void record_exports(agent_state *state, const agent_scope_result *result)
     }
 }
 
+void agent_session_find_retired(agent_session *s, agent_state *state)
+{
+    forget_retired(s);
+    agent_state_export *exports = NULL;
+    size_t count = 0;
+    if (state == NULL || agent_state_list_exports(state, &exports, &count, NULL) != AGENT_STATE_OK)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        const char *scope = exports[i].scope;
+        if (agent_settings_find_scope(s->value, scope) != NULL ||
+            !agent_desired_is_hub_export(s->options.desired.hub_name, exports[i].name))
+            continue;
+        bool known = false;
+        for (size_t r = 0; r < s->options.retired_count && !known; r++)
+            known = agent_scope_id_equal(s->options.retired[r], scope);
+        char **grown =
+            known ? NULL
+                  : realloc(s->options.retired, (s->options.retired_count + 1) * sizeof *grown);
+        if (grown != NULL) {
+            s->options.retired = grown;
+            if ((grown[s->options.retired_count] = strdup(scope)) != NULL)
+                s->options.retired_count++;
+        }
+    }
+    agent_state_exports_free(exports, count);
+}
+
 size_t agent_session_reconcile(agent_session *s, agent_state *state)
 {
     agent_scope_result *results = NULL;
     arm_error error;
     arm_error_init(&error);
+    if (s->options.prune)
+        agent_session_find_retired(s, state);
     agent_reconcile(s->azure, s->value, &s->options, &results, &error);
+    size_t total = agent_reconcile_result_count(s->value, &s->options);
     size_t created = 0, updated = 0, deleted = 0;
-    for (size_t i = 0; i < s->value->scope_count; i++) {
+    for (size_t i = 0; i < total; i++) {
         const agent_scope_result *r = &results[i];
         created += r->created;
         updated += r->updated;
@@ -188,10 +228,10 @@ size_t agent_session_reconcile(agent_session *s, agent_state *state)
                 r->updated, r->deleted);
         record_exports(state, r);
     }
-    size_t failed = agent_session_report_failures(results, s->value->scope_count);
-    say(s, "Exports: %zu scopes, %zu failed; %zu exports created, %zu updated, %zu deleted.",
-        s->value->scope_count, failed, created, updated, deleted);
-    agent_reconcile_results_free(results, s->value->scope_count);
+    size_t failed = agent_session_report_failures(results, total);
+    say(s, "Exports: %zu scopes, %zu failed; %zu exports created, %zu updated, %zu deleted.", total,
+        failed, created, updated, deleted);
+    agent_reconcile_results_free(results, total);
     return failed;
 }
 

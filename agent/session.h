@@ -29,8 +29,11 @@ int agent_session_reload_settings(agent_session *s, bool skip_online_check, bool
 
 /* Prints each failed scope; returns how many failed. */
 size_t agent_session_report_failures(const agent_scope_result *results, size_t count);
-/* Reconciles (applying) and records the exports in the state; returns the
- * number of scopes that failed. */
+/* The scopes gone from the settings where the state recorded this hub's
+ * exports, into s->options.retired (prune deletes the hub's exports there). */
+void agent_session_find_retired(agent_session *s, agent_state *state);
+/* Reconciles (applying; with prune, the retired scopes too) and records the
+ * exports in the state; returns the number of scopes that failed. */
 size_t agent_session_reconcile(agent_session *s, agent_state *state);
 /* Fires the due ticks (or the forced one, "daily"/"monthly") and follows the
  * runs; returns the number of failures. */

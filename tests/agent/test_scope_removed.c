@@ -1,6 +1,8 @@
 /* A scope removed from the settings: the agent stops managing it. It no longer plans, writes,
  * runs or backfills anything there, and leaves what is there (the exports, their data) alone:
- * deleting a removed scope's exports is the owner's decision, not a side effect of an edit. */
+ * deleting a removed scope's exports is the owner's decision, not a side effect of an edit.
+ * `plan` says which scopes still hold this hub's exports; `--prune` deletes those (this
+ * hub's only), after which the scope is never called again. */
 #include "hub_check.h"
 
 #include <setjmp.h>
@@ -61,7 +63,24 @@ static test_run_result agent(const char *settings, const char *const *args)
     return test_hubagent_run(args, env.vars);
 }
 
-static void test_removed_scope_is_left_alone(void **state)
+/* Requests of the mock's log since it was last cleared whose path names the resource group. */
+static size_t requests_at_rg(void)
+{
+    char url[600];
+    snprintf(url, sizeof url, "%s/admin/requests", hub.mock.admin);
+    http_result log;
+    http_call("GET", url, NULL, NULL, NULL, &log);
+    size_t i, reached = 0;
+    json_t *request;
+    json_array_foreach(json_object_get(log.json, "requests"), i, request)
+    {
+        reached += strstr(json_string_value(json_object_get(request, "path")), "rg-web") != NULL;
+    }
+    http_result_dispose(&log);
+    return reached;
+}
+
+static void test_removed_scope_is_left_alone_then_pruned(void **state)
 {
     (void)state;
     char *both = hub_write(&hub, "both.json",
@@ -74,13 +93,25 @@ static void test_removed_scope_is_left_alone(void **state)
     size_t at_rg = exports_at(RG);
     assert_true(at_rg > 0);
     assert_true(exports_at(EA) > 0);
+    /* Another team's export at the resource group: never this hub's to delete. */
+    char *token = mock_token(&hub.mock, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
+    char *body = export_body("FocusCost", NULL);
+    http_result put;
+    arm_call(&hub.mock, token, "PUT",
+             RG "/providers/Microsoft.CostManagement/exports/other-team?api-version=2025-03-01",
+             body, &put);
+    assert_int_equal(put.status, 201);
+    http_result_dispose(&put);
+    free(body);
+    free(token);
 
-    /* RG leaves the settings. */
+    /* RG leaves the settings: nothing reaches it, and plan says its exports are still there. */
     admin_send(&hub.mock, "DELETE", "/admin/requests", NULL);
-    const char *plan[] = {"plan", "--prune", "--no-online-check", NULL};
+    const char *plan[] = {"plan", "--no-online-check", NULL};
     r = agent(one, plan);
     assert_true(r.code == 0 || r.code == 2);
-    assert_null(strstr(r.out, "rg-web")); /* nothing planned there, not even a deletion */
+    assert_non_null(strstr(r.out, "still at 1 scope no longer in the settings"));
+    assert_non_null(strstr(r.out, "  " RG "\n"));
     test_run_result_dispose(&r);
     r = agent(one, run);
     assert_true(test_run_expect(&r, 0));
@@ -90,22 +121,30 @@ static void test_removed_scope_is_left_alone(void **state)
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "is not a scope of the settings"));
     test_run_result_dispose(&r);
-
-    /* Not a request reached the removed scope; its exports are all still there. */
-    char url[600];
-    snprintf(url, sizeof url, "%s/admin/requests", hub.mock.admin);
-    http_result log;
-    http_call("GET", url, NULL, NULL, NULL, &log);
-    size_t i, reached = 0;
-    json_t *request;
-    json_array_foreach(json_object_get(log.json, "requests"), i, request)
-    {
-        reached += strstr(json_string_value(json_object_get(request, "path")), "rg-web") != NULL;
-    }
-    http_result_dispose(&log);
-    assert_int_equal(reached, 0);
-    assert_int_equal(exports_at(RG), at_rg);
+    assert_int_equal(requests_at_rg(), 0);
+    assert_int_equal(exports_at(RG), at_rg + 1);
     assert_true(admin_count(&hub.mock, "exports.list") > 0); /* EA was still looked after */
+
+    /* The owner prunes: plan shows the deletions, run deletes this hub's exports only. */
+    const char *plan_prune[] = {"plan", "--prune", "--no-online-check", NULL};
+    r = agent(one, plan_prune);
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.out, "rg-web"));
+    assert_non_null(strstr(r.out, "delete"));
+    test_run_result_dispose(&r);
+    assert_int_equal(exports_at(RG), at_rg + 1); /* a plan changes nothing */
+    const char *run_prune[] = {"run", "--once", "--prune", "--no-runs", "--no-online-check", NULL};
+    r = agent(one, run_prune);
+    assert_true(test_run_expect(&r, 0));
+    test_run_result_dispose(&r);
+    assert_int_equal(exports_at(RG), 1); /* the other team's */
+    /* Done there: the scope is no longer called, even with --prune. */
+    admin_send(&hub.mock, "DELETE", "/admin/requests", NULL);
+    r = agent(one, plan_prune);
+    assert_true(r.code == 0 || r.code == 2);
+    assert_null(strstr(r.out, "no longer in the settings"));
+    test_run_result_dispose(&r);
+    assert_int_equal(requests_at_rg(), 0);
     free(both);
     free(one);
 }
@@ -113,7 +152,7 @@ static void test_removed_scope_is_left_alone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_removed_scope_is_left_alone),
+        cmocka_unit_test(test_removed_scope_is_left_alone_then_pruned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
