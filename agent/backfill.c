@@ -464,43 +464,6 @@ static void *progress_thread(void *argument)
     return NULL;
 }
 
-static char *describe(const agent_state_backfill_item *row, const char *why)
-{
-    size_t length = strlen(row->scope) + strlen(row->dataset) + strlen(row->month) +
-                    (why ? strlen(why) : 0) + 16;
-    char *text = malloc(length);
-    if (text != NULL)
-        snprintf(text, length, "%s %s %s%s%s", row->scope, row->dataset, row->month,
-                 why ? ": " : "", why ? why : "");
-    return text;
-}
-
-static void push(char ***list, size_t *count, char *text)
-{
-    char **grown = realloc(*list, (*count + 1) * sizeof *grown);
-    if (grown == NULL || text == NULL) {
-        free(text);
-        if (grown != NULL)
-            *list = grown;
-        return;
-    }
-    grown[(*count)++] = text;
-    *list = grown;
-}
-
-void agent_backfill_report_dispose(agent_backfill_report *report)
-{
-    if (report == NULL)
-        return;
-    for (size_t i = 0; i < report->failed_count; i++)
-        free(report->failed[i]);
-    for (size_t i = 0; i < report->unfinished_count; i++)
-        free(report->unfinished[i]);
-    free(report->failed);
-    free(report->unfinished);
-    memset(report, 0, sizeof *report);
-}
-
 /* Groups the open items by scope, each scope's in run order. */
 static scope_work *group_by_scope(agent_state_backfill_item *rows, size_t count,
                                   size_t *out_scope_count)
@@ -577,17 +540,7 @@ arm_status agent_backfill_drive(agent_azure *azure, agent_state *state,
         pthread_join(reporter, NULL);
     agent_state_backfill_finish_jobs(state, (int64_t)time(NULL), NULL);
     out_report->totals = snapshot(&work, true);
-    for (size_t i = 0; i < count; i++) {
-        if (options->scopes != NULL &&
-            agent_settings_find_scope(options->scopes, rows[i].scope) == NULL)
-            continue; /* held */
-        if (strcmp(rows[i].state, "failed") == 0)
-            push(&out_report->failed, &out_report->failed_count,
-                 describe(&rows[i], rows[i].last_error));
-        else if (!agent_state_backfill_state_is_final(rows[i].state))
-            push(&out_report->unfinished, &out_report->unfinished_count,
-                 describe(&rows[i], rows[i].state));
-    }
+    agent_backfill_report_items(out_report, rows, count, options->scopes);
     if (options->progress != NULL)
         options->progress(&out_report->totals, options->progress_ctx);
     arm_status status = ARM_OK;

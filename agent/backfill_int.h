@@ -1,8 +1,9 @@
 /* agent backfill internals: matching items to runs in run history, shared by
- * the engine (backfill.c) and its tests. */
+ * the engine (backfill.c) and its tests, and the report of what a drive left. */
 #ifndef HUBAGENT_AGENT_BACKFILL_INT_H
 #define HUBAGENT_AGENT_BACKFILL_INT_H
 
+#include "agent/backfill.h"
 #include "agent/state.h"
 #include "arm/exports.h"
 
@@ -25,5 +26,11 @@ const arm_export_run *agent_backfill_match_run(const agent_state_backfill_item *
 
 /* Appends `id` to the item's excluded_runs. */
 void agent_backfill_exclude_run(agent_state_backfill_item *row, const char *id);
+
+/* Names each failed and each unfinished item of `rows` in the report, but those
+ * of scopes not in `scopes` (held; NULL: none is). */
+void agent_backfill_report_items(agent_backfill_report *report,
+                                 const agent_state_backfill_item *rows, size_t count,
+                                 const settings *scopes);
 
 #endif
