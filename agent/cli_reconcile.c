@@ -169,12 +169,20 @@ int agent_cli_run(int argc, char **argv)
         size_t failed = agent_session_reconcile(&s, state);
         if (s.settings_etag != NULL)
             agent_state_set_value(state, "settings.etag", s.settings_etag, NULL);
-        if (!agent_cli_has_switch(&args, "no-runs"))
-            failed += agent_session_run_ticks(&s, state, forced);
-        /* Landed runs go to ingestion right after they were watched. */
-        if (!agent_cli_has_switch(&args, "no-handoff"))
-            failed += agent_cli_ingest_pass(s.azure, state, s.value, stdout);
-        rc = failed + take_over_failed ? EXIT_SOME_FAILED : AGENT_EXIT_OK;
+        if (s.credential_failed) {
+            /* Every call would fail the same way: no runs, no hand-off, one message. */
+            fprintf(stderr, "hubagent: nothing else was tried: fix the credential (`hubagent "
+                            "auth check` says which one is used and why) and run again\n");
+        } else {
+            if (!agent_cli_has_switch(&args, "no-runs"))
+                failed += agent_session_run_ticks(&s, state, forced);
+            /* Landed runs go to ingestion right after they were watched. */
+            if (!agent_cli_has_switch(&args, "no-handoff"))
+                failed += agent_cli_ingest_pass(s.azure, state, s.value, stdout);
+        }
+        rc = s.credential_failed         ? AGENT_EXIT_FAILED
+             : failed + take_over_failed ? EXIT_SOME_FAILED
+                                         : AGENT_EXIT_OK;
     }
     agent_hub_lock_release(hub_lock);
     agent_state_free(state);

@@ -145,17 +145,30 @@ int agent_session_open(agent_session *s, const agent_cli_args *args, bool skip_o
     return AGENT_EXIT_OK;
 }
 
+/* No token, or the service refused the one we had after a fresh try: every
+ * scope fails the same way, the credential is at fault. */
+static bool credential_failure(const agent_scope_result *result)
+{
+    return result->status == ARM_ERR_AUTH || result->error.http_status == 401;
+}
+
 size_t agent_session_report_failures(const agent_scope_result *results, size_t count)
 {
-    size_t failed = 0;
+    size_t failed = 0, same_credential = 0;
     for (size_t i = 0; i < count; i++) {
         if (results[i].status == ARM_OK)
             continue;
-        char line[1024];
-        fprintf(stderr, "hubagent: %s: %s\n", results[i].plan.scope,
-                arm_error_format(&results[i].error, line, sizeof line));
         failed++;
+        if (credential_failure(&results[i]) && same_credential++ > 0)
+            continue; /* said once, counted below */
+        char line[1024];
+        fprintf(stderr, "hubagent: %s: %s%s\n", results[i].plan.scope,
+                credential_failure(&results[i]) ? "the credential failed: " : "",
+                arm_error_format(&results[i].error, line, sizeof line));
     }
+    if (same_credential > 1)
+        fprintf(stderr, "hubagent: %zu more scopes failed the same way (the credential)\n",
+                same_credential - 1);
     return failed;
 }
 
@@ -218,8 +231,10 @@ size_t agent_session_reconcile(agent_session *s, agent_state *state)
     agent_reconcile(s->azure, s->value, &s->options, &results, &error);
     size_t total = agent_reconcile_result_count(s->value, &s->options);
     size_t created = 0, updated = 0, deleted = 0;
+    s->credential_failed = false;
     for (size_t i = 0; i < total; i++) {
         const agent_scope_result *r = &results[i];
+        s->credential_failed = s->credential_failed || credential_failure(r);
         created += r->created;
         updated += r->updated;
         deleted += r->deleted;

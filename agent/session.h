@@ -14,7 +14,8 @@ typedef struct agent_session {
     settings *value;
     char *settings_etag; /* the blob's eTag, or a file's fingerprint */
     agent_reconcile_options options;
-    bool log_events; /* report through the log (the scheduled agent), not stdout */
+    bool log_events;        /* report through the log (the scheduled agent), not stdout */
+    bool credential_failed; /* the last reconcile got no usable token: nothing can go on */
 } agent_session;
 
 /* Options, Azure, settings and the online overlap check; prints why and
@@ -27,7 +28,8 @@ void agent_session_dispose(agent_session *s);
  * and the current ones kept. Returns AGENT_EXIT_OK unless they were invalid. */
 int agent_session_reload_settings(agent_session *s, bool skip_online_check, bool *out_changed);
 
-/* Prints each failed scope; returns how many failed. */
+/* Prints each failed scope (a credential failure, the same for all, once);
+ * returns how many failed. */
 size_t agent_session_report_failures(const agent_scope_result *results, size_t count);
 /* The scopes gone from the settings where the state recorded this hub's
  * exports, into s->options.retired (prune deletes the hub's exports there). */

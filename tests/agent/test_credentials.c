@@ -192,6 +192,17 @@ static void test_rotated_secret_fails_clearly(void **state)
     test_run_result_dispose(&r);
     assert_int_equal(admin_count(&hub.mock, "exports.run"), 0);
     assert_int_equal(admin_count(&hub.mock, "exports.put"), 0);
+    /* run --once likewise: one message for every scope, nothing else tried, exit 1. */
+    const char *run_once[] = {"run", "--once", "--no-online-check", NULL};
+    r = test_hubagent_run(run_once, env.vars);
+    assert_int_equal(r.code, 1);
+    expect_credential_error(r.out, r.err, T_SP_SECRET);
+    char more[80];
+    snprintf(more, sizeof more, "%d more scopes failed the same way", SUBSCRIPTIONS - 1);
+    assert_non_null(strstr(r.err, more));
+    test_run_result_dispose(&r);
+    assert_int_equal(admin_count(&hub.mock, "exports.run"), 0);
+    assert_int_equal(admin_count(&hub.mock, "exports.put"), 0);
 }
 
 static void test_secret_rotated_mid_backfill(void **state)
