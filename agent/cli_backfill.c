@@ -251,7 +251,8 @@ static size_t reconcile_scopes(agent_session *s, const settings *view)
     for (size_t i = 0; results != NULL && i < view->scope_count; i++) {
         created += results[i].created;
         updated += results[i].updated;
-        if (results[i].status == ARM_ERR_AUTH || results[i].error.http_status == 401) {
+        if (results[i].status == ARM_ERR_AUTH ||
+            arm_error_is_credential_failure(&results[i].error)) {
             /* The credential, for every scope alike: said once, and nothing is run. */
             char line[1024];
             fprintf(stderr, "hubagent: backfill: the credential failed: %s\n",

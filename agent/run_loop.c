@@ -70,6 +70,26 @@ static bool backfill_slice(agent_session *s, agent_state *state, time_t until)
     return open;
 }
 
+/* A reconcile that left scopes failed (a missing role, a credential that
+ * failed) is tried again later, sooner at first: settings-interval, doubled
+ * each time up to an hour, so a lasting failure costs little budget. */
+typedef struct reconcile_retry {
+    size_t failed;
+    int attempts;
+    time_t next;
+} reconcile_retry;
+
+static void reconcile(agent_session *s, agent_state *state, reconcile_retry *retry, int interval)
+{
+    retry->failed = agent_session_reconcile(s, state);
+    if (s->settings_etag != NULL)
+        agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+    retry->attempts = retry->failed ? retry->attempts + 1 : 0;
+    int shift = retry->attempts < 7 ? retry->attempts - 1 : 6;
+    long delay = retry->failed ? (long)interval << (shift > 0 ? shift : 0) : 0;
+    retry->next = retry->failed ? time(NULL) + (delay < 3600 ? delay : 3600) : 0;
+}
+
 int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
 {
     agent_schedule schedule;
@@ -89,15 +109,17 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
               HUBAGENT_VERSION, s->value->scope_count,
               agent_config_get(&s->config, AGENT_OPTION_DAILY_SCHEDULE),
               agent_config_get(&s->config, AGENT_OPTION_MONTHLY_SCHEDULE), schedule.time_zone);
-    agent_session_reconcile(s, state);
-    if (s->settings_etag != NULL)
-        agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+    reconcile_retry retry = {0};
+    reconcile(s, state, &retry, settings_interval);
     bool backfilling = queue_new_scopes(s, state);
     time_t next_settings_check = time(NULL) + settings_interval;
     while (!agent_stop_requested()) {
-        agent_session_run_ticks(s, state, NULL);
-        /* Landed runs go to ingestion as soon as they are complete. */
-        agent_handoff_after_tick(s->azure, state, s->value);
+        /* Without a usable token every call fails alike: wait for the retry. */
+        if (!s->credential_failed) {
+            agent_session_run_ticks(s, state, NULL);
+            /* Landed runs go to ingestion as soon as they are complete. */
+            agent_handoff_after_tick(s->azure, state, s->value);
+        }
         time_t now = time(NULL);
         time_t wake = next_settings_check;
         wake = earliest(wake, agent_schedule_next(&schedule, AGENT_TICK_DAILY, now));
@@ -105,7 +127,7 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
         if (unfinished_runs(state) > 0)
             wake = earliest(wake, now + poll_interval);
         /* Backfill months fill the time up to the next tick or look at the settings. */
-        if (backfilling)
+        if (backfilling && !s->credential_failed)
             backfilling = backfill_slice(s, state, wake);
         now = time(NULL);
         if (!agent_stop_sleep(wake > now ? (double)(wake - now) : 0))
@@ -118,10 +140,14 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
             changed) {
             agent_log(AGENT_LOG_INFO, "settings changed (%s): %zu scopes; reconciling",
                       s->settings_etag ? s->settings_etag : "?", s->value->scope_count);
-            agent_session_reconcile(s, state);
-            if (s->settings_etag != NULL)
-                agent_state_set_value(state, "settings.etag", s->settings_etag, NULL);
+            retry.attempts = 0;
+            reconcile(s, state, &retry, settings_interval);
             backfilling = queue_new_scopes(s, state);
+        } else if (retry.failed > 0 && time(NULL) >= retry.next) {
+            agent_log(AGENT_LOG_INFO, "reconciling again: %zu scope%s failed last time",
+                      retry.failed, retry.failed == 1 ? "" : "s");
+            reconcile(s, state, &retry, settings_interval);
+            backfilling = backfilling || queue_new_scopes(s, state);
         }
     }
     agent_log(AGENT_LOG_INFO, "stopping: asked to stop; nothing is left half-done");

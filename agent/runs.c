@@ -111,6 +111,7 @@ typedef struct tick_work {
     time_t tick_at;
     agent_runs_report *report;
     pthread_mutex_t lock;
+    bool credential_failed; /* no usable token: nothing more is fired this tick */
 } tick_work;
 
 static void count(tick_work *work, size_t *counter)
@@ -118,6 +119,26 @@ static void count(tick_work *work, size_t *counter)
     pthread_mutex_lock(&work->lock);
     (*counter)++;
     pthread_mutex_unlock(&work->lock);
+}
+
+/* True (under the lock) once a run call failed for want of a usable token; the first
+ * caller to see it says so, once for all. */
+static bool credential_gone(tick_work *work, const arm_error *error)
+{
+    pthread_mutex_lock(&work->lock);
+    bool first = error != NULL && !work->credential_failed;
+    if (first) {
+        work->credential_failed = true;
+        work->report->trigger_failed++;
+    }
+    bool gone = work->credential_failed;
+    pthread_mutex_unlock(&work->lock);
+    if (first) {
+        char line[1024];
+        fprintf(stderr, "hubagent: runs not triggered: the credential failed: %s\n",
+                arm_error_format(error, line, sizeof line));
+    }
+    return gone;
 }
 
 static void report_failure(const char *scope, const char *name, const char *what,
@@ -178,6 +199,8 @@ static void tick_scope(void *ctx, size_t item, arm_exports_client *client, arm_s
         const agent_desired_export *export_ = &desired.exports[e];
         if (strcmp(export_->recurrence, recurrence) != 0)
             continue;
+        if (credential_gone(work, NULL))
+            break; /* not fired: the next tick fires it once the credential works */
         if (client == NULL) {
             report_failure(scope->scope, export_->name, "run not triggered", setup_error);
             count(work, &work->report->trigger_failed);
@@ -199,6 +222,10 @@ static void tick_scope(void *ctx, size_t item, arm_exports_client *client, arm_s
             arm_exports_run(client, scope->scope, export_->name, NULL, NULL, &error);
         if (run_status == ARM_ERR_CANCELLED)
             break; /* asked to stop before it was sent: not fired, the next start fires it */
+        if (run_status != ARM_OK && arm_error_is_credential_failure(&error)) {
+            credential_gone(work, &error);
+            break;
+        }
         if (run_status != ARM_OK) {
             report_failure(scope->scope, export_->name, "run not triggered", &error);
             count(work, &work->report->trigger_failed);

@@ -145,11 +145,10 @@ int agent_session_open(agent_session *s, const agent_cli_args *args, bool skip_o
     return AGENT_EXIT_OK;
 }
 
-/* No token, or the service refused the one we had after a fresh try: every
- * scope fails the same way, the credential is at fault. */
+/* Every scope fails the same way then: the credential is at fault. */
 static bool credential_failure(const agent_scope_result *result)
 {
-    return result->status == ARM_ERR_AUTH || result->error.http_status == 401;
+    return result->status == ARM_ERR_AUTH || arm_error_is_credential_failure(&result->error);
 }
 
 size_t agent_session_report_failures(const agent_scope_result *results, size_t count)

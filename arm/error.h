@@ -3,6 +3,7 @@
 #ifndef HUBAGENT_ARM_ERROR_H
 #define HUBAGENT_ARM_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum arm_status {
@@ -74,5 +75,10 @@ void arm_mask_url(const char *url, int path_only, char *out, size_t cap);
 /* One line for humans/logs: "GET /path?api-version=x: HTTP 404 NotFound: message
  * (correlation id …)". Returns out. */
 char *arm_error_format(const arm_error *err, char *out, size_t cap);
+
+/* The call failed for want of a usable token: none could be had (ARM_ERR_AUTH), or the
+ * service refused one fetched afresh (401; the pipeline retries a 401 once with a new
+ * token). Every other call with the same credential fails alike. */
+bool arm_error_is_credential_failure(const arm_error *error);
 
 #endif

@@ -234,12 +234,61 @@ static void test_secret_rotated_mid_backfill(void **state)
     expect_runs(SUBSCRIPTIONS * MONTHS);
 }
 
+/* The scheduled agent with a secret that no longer works: it says so without a line per
+ * scope or export, fires nothing, and once the secret works again (no restart) it creates
+ * the exports and fires the runs on its own. */
+static void test_scheduled_agent_recovers_when_the_secret_works_again(void **state)
+{
+    (void)state;
+    admin_send(&hub.mock, "PUT", "/admin/secrets",
+               "{\"client_id\":\"" T_SP "\",\"secrets\":[\"the-new-secret\"]}");
+    hub_env env;
+    hub_env_init(&env, &hub, settings_path, state_path);
+    hub_env_set(&env, "HUBAGENT_DATASETS=costs");
+    hub_env_set(&env, "HUBAGENT_SETTINGS_INTERVAL=1");
+    hub_env_set(&env, "HUBAGENT_BACKFILL_NEW_SCOPES=off");
+    char *argv[32];
+    test_hubagent_argv((const char *[]){"run", "--no-online-check", NULL}, argv);
+    test_process agent;
+    assert_int_equal(test_process_start(argv, env.vars, &agent), 0);
+    test_hubagent_argv_free(argv);
+    sleep_ms(3000);
+    assert_int_equal(admin_count(&hub.mock, "exports.put"), 0);
+    assert_int_equal(admin_count(&hub.mock, "exports.run"), 0);
+    admin_send(&hub.mock, "PUT", "/admin/secrets",
+               "{\"client_id\":\"" T_SP "\",\"secrets\":[\"" T_SP_SECRET "\"]}");
+    /* Each scope's two cost exports, then one run of each. */
+    for (int i = 0; i < 300 && admin_count(&hub.mock, "exports.run") < 2 * SUBSCRIPTIONS; i++)
+        sleep_ms(100);
+    int status = test_process_stop(&agent);
+    char *log = test_read_file(agent.stderr_path, NULL);
+    test_process_dispose(&agent);
+    assert_non_null(log);
+    if (admin_count(&hub.mock, "exports.run") < 2 * SUBSCRIPTIONS)
+        fprintf(stderr, "agent log:\n%s\n", log);
+    assert_int_equal(admin_count(&hub.mock, "exports.put"), 2 * SUBSCRIPTIONS);
+    assert_int_equal(admin_count(&hub.mock, "exports.run"), 2 * SUBSCRIPTIONS);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* Said once per attempt (a few with the back-off), never once per scope or export. */
+    int said = 0;
+    for (const char *at = log; (at = strstr(at, "the credential failed")) != NULL; at++)
+        said++;
+    assert_true(said >= 1 && said <= 4);
+    assert_non_null(strstr(log, "more scopes failed the same way"));
+    assert_null(strstr(log, "run not triggered"));
+    assert_non_null(strstr(log, "reconciling again"));
+    assert_null(strstr(log, T_SP_SECRET));
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_token_expires_mid_backfill, reset_mock),
         cmocka_unit_test_setup(test_rotated_secret_fails_clearly, reset_mock),
         cmocka_unit_test_setup(test_secret_rotated_mid_backfill, reset_mock),
+        cmocka_unit_test_setup(test_scheduled_agent_recovers_when_the_secret_works_again,
+                               reset_mock),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
