@@ -177,15 +177,20 @@ static void expect_credential_error(const char *out, const char *err, const char
     assert_non_null(strstr(err, "fix the credential"));
 }
 
+/* The secret is rotated in Entra ID; the agent (costs only) still has the old one. */
+static void rotate_secret(hub_env *env)
+{
+    admin_send(&hub.mock, "PUT", "/admin/secrets",
+               "{\"client_id\":\"" T_SP "\",\"secrets\":[\"the-new-secret\"]}");
+    hub_env_init(env, &hub, settings_path, state_path);
+    hub_env_set(env, "HUBAGENT_DATASETS=costs");
+}
+
 static void test_rotated_secret_fails_clearly(void **state)
 {
     (void)state;
-    /* The secret is rotated in Entra ID; the agent still has the old one. */
-    admin_send(&hub.mock, "PUT", "/admin/secrets",
-               "{\"client_id\":\"" T_SP "\",\"secrets\":[\"the-new-secret\"]}");
     hub_env env;
-    hub_env_init(&env, &hub, settings_path, state_path);
-    hub_env_set(&env, "HUBAGENT_DATASETS=costs");
+    rotate_secret(&env);
     test_run_result r = test_hubagent_run(backfill_args, env.vars);
     assert_int_equal(r.code, 1);
     expect_credential_error(r.out, r.err, T_SP_SECRET);
@@ -240,11 +245,8 @@ static void test_secret_rotated_mid_backfill(void **state)
 static void test_scheduled_agent_recovers_when_the_secret_works_again(void **state)
 {
     (void)state;
-    admin_send(&hub.mock, "PUT", "/admin/secrets",
-               "{\"client_id\":\"" T_SP "\",\"secrets\":[\"the-new-secret\"]}");
     hub_env env;
-    hub_env_init(&env, &hub, settings_path, state_path);
-    hub_env_set(&env, "HUBAGENT_DATASETS=costs");
+    rotate_secret(&env);
     hub_env_set(&env, "HUBAGENT_SETTINGS_INTERVAL=1");
     hub_env_set(&env, "HUBAGENT_BACKFILL_NEW_SCOPES=off");
     char *argv[32];
