@@ -198,8 +198,10 @@ static bool throttled(const arm_error *error)
 }
 
 /* Fires one month. The intent is recorded first: if we die during the call,
- * the next start finds the run in run history or knows it was never made. */
-static void trigger(drive_work *work, arm_exports_client *client, live_item *item)
+ * the next start finds the run in run history or knows it was never made.
+ * False when the call was not made because it would have had to wait past a
+ * stop or the slice's end: the scope's budget is spent for this slice. */
+static bool trigger(drive_work *work, arm_exports_client *client, live_item *item)
 {
     agent_state_backfill_item *row = item->row;
     replace(&row->state, "triggered");
@@ -208,7 +210,7 @@ static void trigger(drive_work *work, arm_exports_client *client, live_item *ite
     row->attempts++;
     row->triggered_at = (int64_t)time(NULL);
     if (!save(work, row))
-        return;
+        return true;
     arm_error error;
     arm_error_init(&error);
     double started = now_seconds();
@@ -218,7 +220,7 @@ static void trigger(drive_work *work, arm_exports_client *client, live_item *ite
     if (status == ARM_OK) {
         replace(&row->run_status, "Accepted");
         save(work, row);
-        return;
+        return true;
     }
     char line[1024];
     arm_error_format(&error, line, sizeof line);
@@ -232,15 +234,16 @@ static void trigger(drive_work *work, arm_exports_client *client, live_item *ite
         double after = error.retry_after_s > 0 ? error.retry_after_s : 1;
         item->retry_at = now_seconds() + after;
         save(work, row);
-        return;
+        return status != ARM_ERR_CANCELLED;
     }
     if (error.http_status == 0) {
         /* No reply: the run may or may not exist; run history will say. */
         replace(&row->last_error, line);
         save(work, row);
-        return;
+        return true;
     }
     fail_item(work, item, line);
+    return true;
 }
 
 /* True when another item of the scope already owns the run. */
@@ -315,8 +318,9 @@ static void follow(drive_work *work, scope_work *scope, live_item *item,
     }
 }
 
-/* One run-history call per export with runs in flight. */
-static void poll(drive_work *work, arm_exports_client *client, scope_work *scope)
+/* One run-history call per export with runs in flight; false when one could
+ * not be made (a stop, the slice's end, the credential). */
+static bool poll(drive_work *work, arm_exports_client *client, scope_work *scope)
 {
     for (size_t i = 0; i < scope->count; i++) {
         agent_state_backfill_item *row = scope->items[i].row;
@@ -336,7 +340,7 @@ static void poll(drive_work *work, arm_exports_client *client, scope_work *scope
             arm_exports_run_history(client, scope->scope, row->export_name, &history, &error);
         count_call(work, &error, now_seconds() - started, true, false);
         if (status == ARM_ERR_CANCELLED || stop_on_credential(work, status, &error))
-            return; /* the runs are followed on the next start */
+            return false; /* the runs are followed in the next slice or start */
         if (status != ARM_OK) {
             if (!throttled(&error)) {
                 char line[1024];
@@ -353,6 +357,7 @@ static void poll(drive_work *work, arm_exports_client *client, scope_work *scope
                 follow(work, scope, &scope->items[k], &history, started);
         arm_export_run_list_dispose(&history);
     }
+    return true;
 }
 
 static void drive_scope(void *ctx, size_t index, arm_exports_client *client,
@@ -384,11 +389,12 @@ static void drive_scope(void *ctx, size_t index, arm_exports_client *client,
         if (scope->poll_failures >= options->max_failures)
             break; /* cannot follow the runs: leave them for the next start */
         if (flying > 0 && now >= next_poll) {
-            poll(work, client, scope);
+            if (!poll(work, client, scope))
+                break; /* it would have had to wait past the slice or a stop */
             next_poll = now_seconds() + options->poll_seconds;
             continue;
         }
-        bool fired = false;
+        bool fired = false, spent = false;
         for (size_t i = 0; i < scope->count && !stopped(work); i++) {
             live_item *item = &scope->items[i];
             if (strcmp(item->row->state, "pending") != 0 || depends_on_prices(scope, item))
@@ -398,12 +404,17 @@ static void drive_scope(void *ctx, size_t index, arm_exports_client *client,
                     wake = item->retry_at;
                 continue;
             }
-            trigger(work, client, item);
+            if (!trigger(work, client, item)) {
+                spent = true; /* nothing more goes this slice: the budget waits */
+                break;
+            }
             fired = true;
             now = now_seconds();
             if (next_poll > 0 && now >= next_poll)
                 break; /* the runs in flight need a look before more are fired */
         }
+        if (spent)
+            break;
         if (fired)
             continue;
         if (flying > 0 && next_poll < wake)

@@ -42,8 +42,10 @@ static bool listed(const char *list, const char *scope)
     return false;
 }
 
-/* The scheduled run of a new monthly export (fired at once for it) already
- * covers last month: that month is not run a second time by the backfill. */
+/* The scheduled run of a new monthly export (fired as soon as the export
+ * exists) already covers last month: that month is not run a second time by
+ * the backfill. (Should the export stay uncreatable until the month turns,
+ * that month is left to `hubagent backfill`.) */
 static bool covered_by_tick(const settings *view, const agent_desired_options *desired,
                             const agent_state_backfill_item *item, const char *last_month)
 {

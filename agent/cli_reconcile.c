@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <string.h>
+#include <unistd.h>
 
 enum {
     EXIT_PLAN_CHANGES = 2, /* plan: changes pending, as terraform's -detailed-exitcode */
@@ -48,9 +49,16 @@ static void find_retired(agent_session *s)
     agent_state_options options = agent_state_options_default();
     options.read_only = true;
     agent_state *state = NULL;
-    if (agent_state_open(agent_config_get(&s->config, AGENT_OPTION_STATE), &options, &state,
-                         NULL) == AGENT_STATE_OK)
+    agent_state_error error = {0};
+    const char *path = agent_config_get(&s->config, AGENT_OPTION_STATE);
+    if (agent_state_open(path, &options, &state, &error) == AGENT_STATE_OK)
         agent_session_find_retired(s, state);
+    else if (path != NULL && access(path, F_OK) == 0)
+        fprintf(stderr,
+                "hubagent: plan: the state cannot be read (%s): scopes gone from the settings "
+                "that still hold this hub's exports are not shown (`run --prune` would find "
+                "them)\n",
+                error.message);
     agent_state_free(state);
 }
 

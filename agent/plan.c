@@ -84,8 +84,21 @@ static bool is_desired(const agent_desired_set *desired, const char *name)
     return false;
 }
 
+/* Where a listed export delivers: its destination storage account is the hub's. */
+static bool delivers_to(const json_t *item, const char *storage_account_id)
+{
+    if (storage_account_id == NULL)
+        return true;
+    const char *destination = json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(item, "properties"), "deliveryInfo"),
+                        "destination"),
+        "resourceId"));
+    return destination != NULL && strcasecmp(destination, storage_account_id) == 0;
+}
+
 agent_desired_status agent_plan_scope(const char *scope, const agent_desired_set *desired,
-                                      const json_t *actual, const char *hub_name, bool prune,
+                                      const json_t *actual, const char *hub_name,
+                                      const char *storage_account_id, bool prune,
                                       agent_scope_plan *out_plan)
 {
     memset(out_plan, 0, sizeof *out_plan);
@@ -99,7 +112,7 @@ agent_desired_status agent_plan_scope(const char *scope, const agent_desired_set
     {
         const char *name = json_string_value(json_object_get(item, "name"));
         if (!prune || status != AGENT_DESIRED_OK || name == NULL || is_desired(desired, name) ||
-            !agent_desired_is_hub_export(hub_name, name))
+            !agent_desired_is_hub_export(hub_name, name) || !delivers_to(item, storage_account_id))
             continue;
         agent_action *action = add_action(out_plan, AGENT_ACTION_DELETE, name);
         if (action == NULL)

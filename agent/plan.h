@@ -34,11 +34,14 @@ typedef struct agent_scope_plan {
 } agent_scope_plan;
 
 /* Compares the desired exports of a scope with what ARM listed there
- * (`actual`: the "value" array of Exports_List). With `prune`, exports named
- * like this hub's (lower(hub_name) + one of the hub's suffixes) that are not
- * desired become deletes; nobody else's export is ever touched. */
+ * (`actual`: the "value" array of Exports_List). With `prune`, this hub's
+ * exports that are not desired become deletes: named like the hub's
+ * (lower(hub_name) + one of the hub's suffixes) and, when storage_account_id
+ * is given, delivering to that storage account (another hub of the same name
+ * delivers elsewhere); nobody else's export is ever touched. */
 agent_desired_status agent_plan_scope(const char *scope, const agent_desired_set *desired,
-                                      const json_t *actual, const char *hub_name, bool prune,
+                                      const json_t *actual, const char *hub_name,
+                                      const char *storage_account_id, bool prune,
                                       agent_scope_plan *out_plan);
 void agent_scope_plan_dispose(agent_scope_plan *plan);
 

@@ -150,7 +150,8 @@ static void reconcile_scope(arm_exports_client *client, const settings_scope *sc
     }
     arm_export_list_dispose(&list);
     if (result->status == ARM_OK &&
-        agent_plan_scope(id, &desired, actual, options->desired.hub_name, options->prune,
+        agent_plan_scope(id, &desired, actual, options->desired.hub_name,
+                         options->desired.storage_account_id, options->prune,
                          &result->plan) != AGENT_DESIRED_OK)
         result->status = arm_error_set(&result->error, ARM_ERR_NO_MEMORY, "out of memory");
     if (result->status == ARM_OK && options->apply)

@@ -65,7 +65,9 @@ static bool backfill_slice(agent_session *s, agent_state *state, time_t until)
         char line[1024];
         agent_log(AGENT_LOG_ERROR, "backfill: %s", arm_error_format(&error, line, sizeof line));
     }
-    bool open = status == ARM_OK && report.unfinished_count > 0;
+    /* A credential that failed may work again (a token service blip, a secret
+     * fixed): the months stay open and the next slice tries again. */
+    bool open = (status == ARM_OK || status == ARM_ERR_AUTH) && report.unfinished_count > 0;
     agent_backfill_report_dispose(&report);
     return open;
 }

@@ -220,6 +220,30 @@ void agent_session_find_retired(agent_session *s, agent_state *state)
     agent_state_exports_free(exports, count);
 }
 
+/* A retired scope the agent has pruned (or found gone: 404) keeps nothing in
+ * the state but a delete that failed, to try again; so it is not called again. */
+static void forget_retired_scope(agent_state *state, const agent_scope_result *result)
+{
+    bool gone = result->status != ARM_OK && result->error.http_status == 404;
+    if (result->status != ARM_OK && !gone)
+        return; /* not known: ask again next time */
+    agent_state_export *exports = NULL;
+    size_t count = 0;
+    if (agent_state_list_exports(state, &exports, &count, NULL) != AGENT_STATE_OK)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        if (!agent_scope_id_equal(exports[i].scope, result->plan.scope))
+            continue;
+        bool retry = false;
+        for (size_t a = 0; a < result->plan.count && !gone; a++)
+            retry = retry || (result->plan.actions[a].failed &&
+                              strcmp(result->plan.actions[a].name, exports[i].name) == 0);
+        if (!retry)
+            agent_state_delete_export(state, exports[i].scope, exports[i].name, NULL);
+    }
+    agent_state_exports_free(exports, count);
+}
+
 size_t agent_session_reconcile(agent_session *s, agent_state *state)
 {
     agent_scope_result *results = NULL;
@@ -241,6 +265,8 @@ size_t agent_session_reconcile(agent_session *s, agent_state *state)
             say(s, "%s: %zu created, %zu updated, %zu deleted", r->plan.scope, r->created,
                 r->updated, r->deleted);
         record_exports(state, r);
+        if (i >= s->value->scope_count)
+            forget_retired_scope(state, r);
     }
     size_t failed = agent_session_report_failures(results, total);
     say(s, "Exports: %zu scopes, %zu failed; %zu exports created, %zu updated, %zu deleted.", total,

@@ -157,6 +157,24 @@ double arm_pacer_reserve(arm_pacer *pacer, const char *key, double now)
     return wait;
 }
 
+void arm_pacer_release(arm_pacer *pacer, const char *key, double now)
+{
+    if (pacer == NULL || key == NULL || key[0] == '\0')
+        return;
+    pthread_mutex_lock(&pacer->lock);
+    bucket *buckets[2] = {find(pacer, key, now),
+                          is_cost_management(key) ? find(pacer, SHARED_KEY, now) : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (buckets[i] == NULL)
+            continue;
+        refill(buckets[i], now);
+        buckets[i]->tokens += 1;
+        if (buckets[i]->tokens > buckets[i]->limits.capacity)
+            buckets[i]->tokens = buckets[i]->limits.capacity;
+    }
+    pthread_mutex_unlock(&pacer->lock);
+}
+
 /* Which bucket a Cost Management quota header speaks of: the scope's ("entity") or the one
  * all scopes share ("clienttype", "client", "tenant"). */
 static bool names_shared_quota(const char *header)

@@ -44,6 +44,9 @@ void arm_pacer_free(arm_pacer *pacer);
 /* Takes one token from the bucket and returns how many seconds the caller must wait before
  * sending (0 = now). Tokens may go into debt, so concurrent callers are spaced out. */
 double arm_pacer_reserve(arm_pacer *pacer, const char *key, double now);
+/* Gives back the token of a reservation whose call was never sent (cancelled), so calls
+ * given up do not leave the bucket in debt for those that follow. */
+void arm_pacer_release(arm_pacer *pacer, const char *key, double now);
 
 /* Learns from a reply: x-ms-ratelimit-remaining-* lowers the bucket to what the service
  * says is left; a 429 empties it and blocks it for the reply's retry-after (or the default). */

@@ -120,11 +120,13 @@ static arm_status prepare(const arm_pipeline *p, item *it, arm_error *err)
 
 /* Every call left must wait, and may not: they end here, unsent; a try already made keeps
  * its reply's details (a 429's retry-after, say) beside the cancelled status. */
-static void cancel_waiting(item *items, size_t count)
+static void cancel_waiting(const arm_pipeline *p, item *items, size_t count, double now)
 {
     for (size_t i = 0; i < count; i++) {
         if (items[i].done)
             continue;
+        /* Its reservation goes back: a call given up must not delay those that follow. */
+        arm_pacer_release(p->pacer, items[i].key, now);
         arm_error *error = &items[i].out->error;
         if (items[i].attempts == 0)
             arm_error_set(error, ARM_ERR_CANCELLED, "not sent: asked to stop");
@@ -272,6 +274,7 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
                     next = it->ready_at;
                 continue;
             }
+            arm_error_init(&it->out->error); /* this try's, not the last one's */
             arm_status ps = prepare(p, it, &it->out->error);
             if (ps != ARM_OK && it->refreshed) {
                 /* No fresh token: the service's own 401 says more than the token
@@ -299,7 +302,7 @@ arm_status arm_pipeline_send_all(const arm_pipeline *p, const char *const *pacer
         }
         if (n == 0) {
             if (next > now && rp.cancelled != NULL && rp.cancelled(rp.cancel_ctx, next)) {
-                cancel_waiting(items, count);
+                cancel_waiting(p, items, count, now);
                 break;
             }
             if (next > now)

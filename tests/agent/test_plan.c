@@ -52,8 +52,9 @@ static int setup(void **state)
     /* …and three more: this hub's recommendations export (now turned off),
      * someone else's export, and one that merely starts with the hub's name. */
     json_array_append_new(
-        f->actual, json_pack("{s:s}", "name",
-                             "myhub-daily-recommendations-shared-last30days-virtualmachines"));
+        f->actual, json_pack("{s:s, s:{s:{s:{s:s}}}}", "name",
+                             "myhub-daily-recommendations-shared-last30days-virtualmachines",
+                             "properties", "deliveryInfo", "destination", "resourceId", STORAGE));
     json_array_append_new(f->actual, json_pack("{s:s}", "name", "finance-monthly-costs"));
     json_array_append_new(f->actual, json_pack("{s:s}", "name", "myhub-custom-report"));
     *state = f;
@@ -82,7 +83,7 @@ static void test_plan_without_prune(void **state)
 {
     fixture *f = *state;
     agent_scope_plan plan;
-    assert_int_equal(agent_plan_scope(EA, &f->desired, f->actual, "MyHub", false, &plan),
+    assert_int_equal(agent_plan_scope(EA, &f->desired, f->actual, "MyHub", STORAGE, false, &plan),
                      AGENT_DESIRED_OK);
     assert_int_equal(plan.count, 5);
     assert_int_equal(find(&plan, "myhub-daily-costdetails")->kind, AGENT_ACTION_NONE);
@@ -101,7 +102,7 @@ static void test_prune_touches_only_the_hubs_exports(void **state)
 {
     fixture *f = *state;
     agent_scope_plan plan;
-    assert_int_equal(agent_plan_scope(EA, &f->desired, f->actual, "MyHub", true, &plan),
+    assert_int_equal(agent_plan_scope(EA, &f->desired, f->actual, "MyHub", STORAGE, true, &plan),
                      AGENT_DESIRED_OK);
     assert_int_equal(plan.count, 6);
     assert_int_equal(
@@ -137,12 +138,32 @@ static void test_prune_touches_only_the_hubs_exports(void **state)
     agent_scope_plan_dispose(&plan);
 }
 
+/* Another hub of the same name (a test hub beside production, say) delivers to its own
+ * storage account: its exports are never this hub's to prune, nor one that names none. */
+static void test_prune_spares_a_namesakes_exports(void **state)
+{
+    fixture *f = *state;
+    json_t *listed = json_pack(
+        "[{s:s, s:{s:{s:{s:s}}}}, {s:s}]", "name",
+        "myhub-daily-recommendations-shared-last30days-virtualmachines", "properties",
+        "deliveryInfo", "destination", "resourceId",
+        "/subscriptions/x/resourceGroups/rg-test/providers/Microsoft.Storage/storageAccounts/other",
+        "name", "myhub-daily-recommendations-shared-last7days-virtualmachines");
+    agent_scope_plan plan;
+    assert_int_equal(agent_plan_scope(EA, &f->desired, listed, "MyHub", STORAGE, true, &plan),
+                     AGENT_DESIRED_OK);
+    for (size_t i = 0; i < plan.count; i++)
+        assert_int_not_equal(plan.actions[i].kind, AGENT_ACTION_DELETE);
+    agent_scope_plan_dispose(&plan);
+    json_decref(listed);
+}
+
 static void test_empty_scope_creates_everything(void **state)
 {
     fixture *f = *state;
     json_t *none = json_array();
     agent_scope_plan plan;
-    assert_int_equal(agent_plan_scope(EA, &f->desired, none, "MyHub", true, &plan),
+    assert_int_equal(agent_plan_scope(EA, &f->desired, none, "MyHub", STORAGE, true, &plan),
                      AGENT_DESIRED_OK);
     assert_int_equal(plan.count, 5);
     for (size_t i = 0; i < plan.count; i++)
@@ -156,6 +177,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plan_without_prune, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_touches_only_the_hubs_exports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_spares_a_namesakes_exports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_scope_creates_everything, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -366,6 +366,40 @@ static void test_batch_is_paced(void **state)
     arm_pacer_free(pacer);
 }
 
+/* Calls given up on a stop leave no debt in the pacer: the next call waits only for what
+ * was really sent. */
+static void test_cancelled_calls_give_their_tokens_back(void **state)
+{
+    fixture *f = *state;
+    arm_pacer_options po = arm_pacer_options_default();
+    po.cost_management = (arm_pacer_limits){1, 0.01}; /* one call, then one per 100 s */
+    arm_pacer *pacer;
+    assert_int_equal(arm_pacer_new(&po, &pacer, NULL), ARM_OK);
+    f->pipeline.pacer = pacer;
+    const char *key = "costmanagement:/subscriptions/s";
+    arm_http_request req = {.method = "GET", .url = f->url};
+    arm_http_response resp;
+    arm_http_response_init(&resp);
+    arm_error err;
+    assert_int_equal(arm_pipeline_send(&f->pipeline, key, &req, &resp, &err), ARM_OK);
+    double shared_before = arm_pacer_tokens(pacer, "costmanagement*shared", f->clock.now);
+    f->policy.cancelled = always_cancelled;
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(arm_pipeline_send(&f->pipeline, key, &req, &resp, &err),
+                         ARM_ERR_CANCELLED);
+    f->policy.cancelled = NULL;
+    /* The scope's bucket is as the one sent call left it, and so is the shared one. */
+    assert_true(arm_pacer_tokens(pacer, key, f->clock.now) > -0.01);
+    assert_true(fabs(arm_pacer_tokens(pacer, "costmanagement*shared", f->clock.now) -
+                     shared_before) < 0.01);
+    double start = f->clock.now;
+    assert_int_equal(arm_pipeline_send(&f->pipeline, key, &req, &resp, &err), ARM_OK);
+    assert_true(f->clock.now - start <= 100.01); /* one refill, not fifty */
+    arm_http_response_dispose(&resp);
+    f->pipeline.pacer = NULL;
+    arm_pacer_free(pacer);
+}
+
 static void test_blob_bearer_auth(void **state)
 {
     fixture *f = *state;
@@ -405,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_401_refreshes_token_once),
         cmocka_unit_test(test_401_then_no_fresh_token_says_both),
         cmocka_unit_test(test_batch_is_paced),
+        cmocka_unit_test(test_cancelled_calls_give_their_tokens_back),
         cmocka_unit_test(test_blob_bearer_auth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
