@@ -133,6 +133,16 @@ static void test_removed_scope_is_left_alone_then_pruned(void **state)
     assert_non_null(strstr(r.out, "delete"));
     test_run_result_dispose(&r);
     assert_int_equal(exports_at(RG), at_rg + 1); /* a plan changes nothing */
+    /* One of the hub's exports there goes away outside the agent: the state forgets it too. */
+    token = mock_token(&hub.mock, T_SP, T_SP_SECRET, "https://management.azure.com/.default");
+    http_result deleted;
+    arm_call(&hub.mock, token, "DELETE",
+             RG "/providers/Microsoft.CostManagement/exports/demo-daily-costdetails"
+                "?api-version=2025-03-01",
+             NULL, &deleted);
+    assert_int_equal(deleted.status, 200);
+    http_result_dispose(&deleted);
+    free(token);
     const char *run_prune[] = {"run", "--once", "--prune", "--no-runs", "--no-online-check", NULL};
     r = agent(one, run_prune);
     assert_true(test_run_expect(&r, 0));
