@@ -177,7 +177,7 @@ static bool depends_on_prices(const scope_work *scope, const live_item *item)
  * so the drive stops at once, once, and leaves the months open. */
 static bool stop_on_credential(drive_work *work, arm_status status, const arm_error *error)
 {
-    if (status != ARM_ERR_AUTH && !arm_error_is_credential_failure(error))
+    if (!arm_error_is_credential_failure(status, error))
         return false;
     char line[1024];
     arm_error_format(error, line, sizeof line);

@@ -81,23 +81,21 @@ static bool queue(agent_state *state, const settings *view, const agent_desired_
         free(months);
         return false;
     }
-    char last_month[16] = "";
-    if (month_count > 0)
-        agent_month_format(months[0], last_month, sizeof last_month);
+    /* Newest first: months[0] is last month. */
+    char newest[16] = "-", oldest[16] = "-";
+    if (month_count > 0) {
+        agent_month_format(months[0], newest, sizeof newest);
+        agent_month_format(months[month_count - 1], oldest, sizeof oldest);
+    }
     size_t kept = 0;
     for (size_t i = 0; i < count; i++) {
-        if (covered_by_tick(view, desired, &items[i], last_month))
+        if (covered_by_tick(view, desired, &items[i], newest))
             agent_state_backfill_item_dispose(&items[i]);
         else
             items[kept++] = items[i];
     }
     count = kept;
     char request[256];
-    char newest[16] = "-", oldest[16] = "-";
-    if (month_count > 0) {
-        agent_month_format(months[0], newest, sizeof newest);
-        agent_month_format(months[month_count - 1], oldest, sizeof oldest);
-    }
     snprintf(request, sizeof request, "run: %zu scope%s added to the settings, %s..%s",
              view->scope_count, view->scope_count == 1 ? "" : "s", oldest, newest);
     agent_state_backfill_enqueued queued = {0};

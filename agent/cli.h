@@ -11,6 +11,10 @@ enum {
     AGENT_EXIT_USAGE = 2,
 };
 
+/* What to do when no usable token could be had, in every command that says so. */
+#define AGENT_CLI_CREDENTIAL_HINT                                                                  \
+    "fix the credential (`hubagent auth check` says which one is used and why)"
+
 /* A subcommand gets argv after its own name (argv[0] is the name). */
 typedef int (*agent_command_fn)(int argc, char **argv);
 

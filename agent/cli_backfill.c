@@ -236,8 +236,8 @@ static char *describe_request(const request *req, const agent_month *months, siz
     return text;
 }
 
-/* Creates or repairs the exports; returns how many scopes failed, or SIZE_MAX when the
- * credential did (said once). */
+/* Creates or repairs the exports; returns how many scopes failed (each said), or SIZE_MAX
+ * when the credential did. */
 static size_t reconcile_scopes(agent_session *s, const settings *view)
 {
     agent_reconcile_options options = s->options;
@@ -247,31 +247,20 @@ static size_t reconcile_scopes(agent_session *s, const settings *view)
     arm_error error;
     arm_error_init(&error);
     agent_reconcile(s->azure, view, &options, &results, &error);
-    size_t failed = 0, created = 0, updated = 0;
+    size_t created = 0, updated = 0;
+    bool credential = false;
     for (size_t i = 0; results != NULL && i < view->scope_count; i++) {
         created += results[i].created;
         updated += results[i].updated;
-        if (results[i].status == ARM_ERR_AUTH ||
-            arm_error_is_credential_failure(&results[i].error)) {
-            /* The credential, for every scope alike: said once, and nothing is run. */
-            char line[1024];
-            fprintf(stderr, "hubagent: backfill: the credential failed: %s\n",
-                    arm_error_format(&results[i].error, line, sizeof line));
-            failed = SIZE_MAX;
-            break;
-        }
-        if (results[i].status != ARM_OK) {
-            char line[1024];
-            fprintf(stderr, "hubagent: backfill: exports of %s: %s\n", results[i].plan.scope,
-                    arm_error_format(&results[i].error, line, sizeof line));
-            failed++;
-        }
+        credential =
+            credential || arm_error_is_credential_failure(results[i].status, &results[i].error);
     }
+    size_t failed = results ? agent_session_report_failures(results, view->scope_count) : 0;
     if (created + updated > 0)
         printf("Exports: %zu created, %zu updated before the backfill.\n", created, updated);
     fflush(stdout);
     agent_reconcile_results_free(results, view->scope_count);
-    return failed;
+    return credential ? SIZE_MAX : failed;
 }
 
 static int drive(agent_session *s, agent_state *state, const request *req)
@@ -311,9 +300,8 @@ static int drive(agent_session *s, agent_state *state, const request *req)
     if (status != ARM_OK) {
         fprintf(stderr, "hubagent: backfill stopped: %s\n", error.message);
         if (status == ARM_ERR_AUTH)
-            fprintf(stderr, "hubagent: the months are left open: fix the credential (`hubagent "
-                            "auth check` says which one is used and why) and run the same "
-                            "command again\n");
+            fprintf(stderr, "hubagent: the months are left open: " AGENT_CLI_CREDENTIAL_HINT
+                            " and run the same command again\n");
         rc = AGENT_EXIT_FAILED;
     }
     agent_backfill_report_dispose(&report);
@@ -384,9 +372,10 @@ static int backfill(agent_session *s, const agent_cli_args *args, const request 
             size_t failed =
                 agent_cli_has_switch(args, "no-reconcile") ? 0 : reconcile_scopes(s, &view);
             if (failed == SIZE_MAX) {
-                fprintf(stderr, "hubagent: nothing was run; the months are queued: fix the "
-                                "credential (`hubagent auth check` says which one is used and "
-                                "why) and run the same command again\n");
+                fprintf(
+                    stderr,
+                    "hubagent: nothing was run; the months are queued: " AGENT_CLI_CREDENTIAL_HINT
+                    " and run the same command again\n");
                 rc = AGENT_EXIT_FAILED;
             } else {
                 if (failed > 0)

@@ -179,8 +179,8 @@ int agent_cli_run(int argc, char **argv)
             agent_state_set_value(state, "settings.etag", s.settings_etag, NULL);
         if (s.credential_failed) {
             /* Every call would fail the same way: no runs, no hand-off, one message. */
-            fprintf(stderr, "hubagent: nothing else was tried: fix the credential (`hubagent "
-                            "auth check` says which one is used and why) and run again\n");
+            fprintf(stderr, "hubagent: nothing else was tried: " AGENT_CLI_CREDENTIAL_HINT
+                            " and run again\n");
         } else {
             if (!agent_cli_has_switch(&args, "no-runs"))
                 failed += agent_session_run_ticks(&s, state, forced);

@@ -149,7 +149,7 @@ int agent_run_loop(agent_session *s, agent_state *state, bool skip_online_check)
             agent_log(AGENT_LOG_INFO, "reconciling again: %zu scope%s failed last time",
                       retry.failed, retry.failed == 1 ? "" : "s");
             reconcile(s, state, &retry, settings_interval);
-            backfilling = backfilling || queue_new_scopes(s, state);
+            backfilling = queue_new_scopes(s, state);
         }
     }
     agent_log(AGENT_LOG_INFO, "stopping: asked to stop; nothing is left half-done");

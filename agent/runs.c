@@ -222,7 +222,7 @@ static void tick_scope(void *ctx, size_t item, arm_exports_client *client, arm_s
             arm_exports_run(client, scope->scope, export_->name, NULL, NULL, &error);
         if (run_status == ARM_ERR_CANCELLED)
             break; /* asked to stop before it was sent: not fired, the next start fires it */
-        if (run_status != ARM_OK && arm_error_is_credential_failure(&error)) {
+        if (run_status != ARM_OK && arm_error_is_credential_failure(run_status, &error)) {
             credential_gone(work, &error);
             break;
         }

@@ -145,12 +145,6 @@ int agent_session_open(agent_session *s, const agent_cli_args *args, bool skip_o
     return AGENT_EXIT_OK;
 }
 
-/* Every scope fails the same way then: the credential is at fault. */
-static bool credential_failure(const agent_scope_result *result)
-{
-    return result->status == ARM_ERR_AUTH || arm_error_is_credential_failure(&result->error);
-}
-
 size_t agent_session_report_failures(const agent_scope_result *results, size_t count)
 {
     size_t failed = 0, same_credential = 0;
@@ -158,11 +152,13 @@ size_t agent_session_report_failures(const agent_scope_result *results, size_t c
         if (results[i].status == ARM_OK)
             continue;
         failed++;
-        if (credential_failure(&results[i]) && same_credential++ > 0)
-            continue; /* said once, counted below */
+        /* The credential fails every scope alike: said once, counted below. */
+        bool credential = arm_error_is_credential_failure(results[i].status, &results[i].error);
+        if (credential && same_credential++ > 0)
+            continue;
         char line[1024];
         fprintf(stderr, "hubagent: %s: %s%s\n", results[i].plan.scope,
-                credential_failure(&results[i]) ? "the credential failed: " : "",
+                credential ? "the credential failed: " : "",
                 arm_error_format(&results[i].error, line, sizeof line));
     }
     if (same_credential > 1)
@@ -257,7 +253,8 @@ size_t agent_session_reconcile(agent_session *s, agent_state *state)
     s->credential_failed = false;
     for (size_t i = 0; i < total; i++) {
         const agent_scope_result *r = &results[i];
-        s->credential_failed = s->credential_failed || credential_failure(r);
+        s->credential_failed =
+            s->credential_failed || arm_error_is_credential_failure(r->status, &r->error);
         created += r->created;
         updated += r->updated;
         deleted += r->deleted;

@@ -331,7 +331,8 @@ char *arm_error_format(const arm_error *err, char *out, size_t cap)
     return out;
 }
 
-bool arm_error_is_credential_failure(const arm_error *error)
+bool arm_error_is_credential_failure(arm_status status, const arm_error *error)
 {
-    return error != NULL && (error->status == ARM_ERR_AUTH || error->http_status == 401);
+    return status == ARM_ERR_AUTH ||
+           (error != NULL && (error->status == ARM_ERR_AUTH || error->http_status == 401));
 }

@@ -76,9 +76,9 @@ void arm_mask_url(const char *url, int path_only, char *out, size_t cap);
  * (correlation id …)". Returns out. */
 char *arm_error_format(const arm_error *err, char *out, size_t cap);
 
-/* The call failed for want of a usable token: none could be had (ARM_ERR_AUTH), or the
- * service refused one fetched afresh (401; the pipeline retries a 401 once with a new
- * token). Every other call with the same credential fails alike. */
-bool arm_error_is_credential_failure(const arm_error *error);
+/* The call (its status and error) failed for want of a usable token: none could be had
+ * (ARM_ERR_AUTH), or the service refused one fetched afresh (401; the pipeline retries a
+ * 401 once with a new token). Every other call with the same credential fails alike. */
+bool arm_error_is_credential_failure(arm_status status, const arm_error *error);
 
 #endif

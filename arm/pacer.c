@@ -138,20 +138,30 @@ static double take(bucket *b, double now)
     return wait;
 }
 
+/* The buckets a call with `key` draws on: its own, and for Cost Management the one all
+ * scopes share (lock held; an entry may be NULL when out of memory). find() may move the
+ * buckets when it adds one, so both exist before either pointer is taken. */
+static void buckets_of(arm_pacer *pacer, const char *key, double now, bucket *out[2])
+{
+    bool shared = is_cost_management(key);
+    if (shared)
+        find(pacer, SHARED_KEY, now);
+    out[0] = find(pacer, key, now);
+    out[1] = shared ? find(pacer, SHARED_KEY, now) : NULL;
+}
+
 double arm_pacer_reserve(arm_pacer *pacer, const char *key, double now)
 {
     if (pacer == NULL || key == NULL || key[0] == '\0')
         return 0;
     pthread_mutex_lock(&pacer->lock);
+    bucket *buckets[2];
+    buckets_of(pacer, key, now, buckets);
     double wait = 0;
-    bucket *b = find(pacer, key, now);
-    if (b != NULL)
-        wait = take(b, now);
-    if (is_cost_management(key)) {
-        bucket *shared = find(pacer, SHARED_KEY, now);
-        double shared_wait = shared != NULL ? take(shared, now) : 0;
-        if (shared_wait > wait)
-            wait = shared_wait;
+    for (int i = 0; i < 2; i++) {
+        double bucket_wait = buckets[i] != NULL ? take(buckets[i], now) : 0;
+        if (bucket_wait > wait)
+            wait = bucket_wait;
     }
     pthread_mutex_unlock(&pacer->lock);
     return wait;
@@ -162,8 +172,8 @@ void arm_pacer_release(arm_pacer *pacer, const char *key, double now)
     if (pacer == NULL || key == NULL || key[0] == '\0')
         return;
     pthread_mutex_lock(&pacer->lock);
-    bucket *buckets[2] = {find(pacer, key, now),
-                          is_cost_management(key) ? find(pacer, SHARED_KEY, now) : NULL};
+    bucket *buckets[2];
+    buckets_of(pacer, key, now, buckets);
     for (int i = 0; i < 2; i++) {
         if (buckets[i] == NULL)
             continue;
