@@ -77,37 +77,16 @@ void sleep_ms(long ms)
 /* Creates an export at T_SUB, runs it for January 2024 and waits for it; returns its run id. */
 char *mock_run(const char *name, const char *extra)
 {
-    char *body = export_body("FocusCost", extra);
-    char path[512];
-    snprintf(path, sizeof path, EXPORTS "/%s?api-version=2025-03-01", name);
-    http_result r;
-    arm_call(&hub.mock, token, "PUT", path, body, &r);
-    assert_true(r.status == 201 || r.status == 200);
-    http_result_dispose(&r);
-    free(body);
-    snprintf(path, sizeof path, EXPORTS "/%s/run?api-version=2025-03-01", name);
-    arm_call(&hub.mock, token, "POST", path,
-             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-01-31T00:00:00Z\"}}",
-             &r);
-    assert_int_equal(r.status, 200);
-    http_result_dispose(&r);
-    snprintf(path, sizeof path, EXPORTS "/%s/runHistory?api-version=2025-03-01", name);
-    for (int attempt = 0; attempt < 600; attempt++) {
-        arm_call(&hub.mock, token, "GET", path, NULL, &r);
-        json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
-        const char *status =
-            json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
-        if (status && strcmp(status, "Completed") == 0) {
-            char *id = strdup(json_string_value(json_object_get(run, "name")));
-            http_result_dispose(&r);
-            return id;
-        }
-        assert_true(status == NULL || strcmp(status, "Failed") != 0);
-        http_result_dispose(&r);
-        sleep_ms(50);
-    }
-    fail_msg("the run of %s never completed", name);
-    return NULL;
+    long created = hub_export_create_and_run(&hub, token, name, extra);
+    assert_true(created == 201 || created == 200);
+    json_t *run = hub_export_wait_run(&hub, token, name);
+    const char *status =
+        json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
+    assert_non_null(status);
+    assert_string_equal(status, "Completed");
+    char *id = strdup(json_string_value(json_object_get(run, "name")));
+    json_decref(run);
+    return id;
 }
 
 /* Lands a run the way Cost Management does, minus the manifest (returned, to upload with

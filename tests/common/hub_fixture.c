@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -260,4 +261,52 @@ char *hub_manifest_run(const hub_fixture *hub, const char *destination)
     char *copy = id ? strdup(id) : NULL;
     json_decref(m);
     return copy;
+}
+
+#define HUB_EXPORTS T_SUB "/providers/Microsoft.CostManagement/exports"
+
+long hub_export_create_and_run(const hub_fixture *hub, const char *token, const char *name,
+                               const char *extra)
+{
+    char *body = export_body("FocusCost", extra);
+    char path[512];
+    snprintf(path, sizeof path, HUB_EXPORTS "/%s?api-version=2025-03-01", name);
+    http_result r;
+    arm_call(&hub->mock, token, "PUT", path, body, &r);
+    long created = r.status;
+    if (created != 200 && created != 201)
+        fprintf(stderr, "%s\n", r.body ? r.body : "");
+    http_result_dispose(&r);
+    free(body);
+    snprintf(path, sizeof path, HUB_EXPORTS "/%s/run?api-version=2025-03-01", name);
+    arm_call(&hub->mock, token, "POST", path,
+             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-01-31T00:00:00Z\"}}",
+             &r);
+    assert_int_equal(r.status, 200);
+    http_result_dispose(&r);
+    return created;
+}
+
+json_t *hub_export_wait_run(const hub_fixture *hub, const char *token, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, HUB_EXPORTS "/%s/runHistory?api-version=2025-03-01", name);
+    for (int attempt = 0; attempt < 600; attempt++) {
+        http_result r;
+        arm_call(&hub->mock, token, "GET", path, NULL, &r);
+        assert_int_equal(r.status, 200);
+        json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
+        const char *status =
+            json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
+        if (status && strcmp(status, "Queued") != 0 && strcmp(status, "InProgress") != 0) {
+            json_incref(run);
+            http_result_dispose(&r);
+            return run;
+        }
+        http_result_dispose(&r);
+        struct timespec pause = {0, 50000000L};
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("the run of %s never finished", name);
+    return NULL;
 }

@@ -77,4 +77,14 @@ size_t hub_blob_list(const hub_fixture *hub, const char *container, const char *
 /* runInfo.runId of the manifest placed in an ingestion folder (malloc'd), or NULL. */
 char *hub_manifest_run(const hub_fixture *hub, const char *destination);
 
+/* ---- Exports at T_SUB, through the mock's ARM with `token` ----------------------------------- */
+
+/* PUTs export `name` (export_body("FocusCost", extra)) and runs it for January 2024 (asserting
+ * the run call's 200); returns the PUT's status for the caller to check. */
+long hub_export_create_and_run(const hub_fixture *hub, const char *token, const char *name,
+                               const char *extra);
+/* Polls runHistory (as a client would) until the newest run of `name` leaves Queued and
+ * InProgress, and returns it (decref it); fails the test after about 30 s. */
+json_t *hub_export_wait_run(const hub_fixture *hub, const char *token, const char *name);
+
 #endif

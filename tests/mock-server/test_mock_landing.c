@@ -35,54 +35,14 @@ static int teardown(void **state)
     return hub_fixture_stop(&hub);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Polls runHistory until the newest run leaves Queued/InProgress (as a client would). */
 static json_t *wait_for_run(const char *name)
 {
-    char path[512];
-    snprintf(path, sizeof path, EXPORTS "/%s/runHistory?api-version=2025-03-01", name);
-    for (int attempt = 0; attempt < 600; attempt++) {
-        http_result r;
-        arm_call(&hub.mock, token, "GET", path, NULL, &r);
-        assert_int_equal(r.status, 200);
-        json_t *run = json_array_get(json_object_get(r.json, "value"), 0);
-        const char *status =
-            json_string_value(json_object_get(json_object_get(run, "properties"), "status"));
-        if (status && strcmp(status, "Queued") != 0 && strcmp(status, "InProgress") != 0) {
-            json_incref(run);
-            http_result_dispose(&r);
-            return run;
-        }
-        http_result_dispose(&r);
-        sleep_ms(50);
-    }
-    fail_msg("the run of %s never finished", name);
-    return NULL;
+    return hub_export_wait_run(&hub, token, name);
 }
 
 static void create_and_run(const char *name, const char *extra)
 {
-    char *body = export_body("FocusCost", extra);
-    char path[512];
-    snprintf(path, sizeof path, EXPORTS "/%s?api-version=2025-03-01", name);
-    http_result r;
-    arm_call(&hub.mock, token, "PUT", path, body, &r);
-    if (r.status != 201)
-        fprintf(stderr, "%s\n", r.body);
-    assert_int_equal(r.status, 201);
-    http_result_dispose(&r);
-    free(body);
-    snprintf(path, sizeof path, EXPORTS "/%s/run?api-version=2025-03-01", name);
-    arm_call(&hub.mock, token, "POST", path,
-             "{\"timePeriod\":{\"from\":\"2024-01-01T00:00:00Z\",\"to\":\"2024-01-31T00:00:00Z\"}}",
-             &r);
-    assert_int_equal(r.status, 200);
-    http_result_dispose(&r);
+    assert_int_equal(hub_export_create_and_run(&hub, token, name, extra), 201);
 }
 
 static void test_completed_run_lands_files_and_manifest(void **state)
